@@ -1,0 +1,154 @@
+//! Command-line arguments (clap derive). Only shapes live here; meaning lives in `settings` and
+//! `commands`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "assay",
+    version,
+    about = "Continuous SOC 2 readiness for the machine-learning lifecycle",
+    long_about = "Assay collects evidence from what an AI company already runs (git, DVC, MLflow, IAM \
+exports …), keeps it in a tamper-evident ledger, and tests SOC 2 controls over the whole ML \
+lifecycle.\n\nExit codes: 0 = ran and everything passed; 1 = ran and found failures; 2 = could not run.",
+    after_help = "Start with `assay demo` to see a whole assessment of a fictional AI company."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print only results and errors (repeat for errors only).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
+    pub quiet: u8,
+    /// Print more detail.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// When to use colours.
+    #[arg(long, global = true, value_enum, env = "ASSAY_COLOR", value_name = "WHEN")]
+    pub color: Option<ColorChoice>,
+    /// The system description to use.
+    #[arg(long, global = true, env = "ASSAY_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write an annotated assay.toml to start describing your system.
+    Init(InitArgs),
+    /// Build a realistic AI-company workspace and assess it end to end.
+    Demo(DemoArgs),
+    /// Check and explain the system description (assay.toml).
+    #[command(subcommand)]
+    Scope(ScopeCommand),
+    /// Browse the built-in criteria, AI risks and controls.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The system's name.
+    #[arg(long, default_value = "My AI Service")]
+    pub name: String,
+    /// The service, written from the customer's side.
+    #[arg(
+        long,
+        default_value = "Customers send requests to our API and receive model predictions in return."
+    )]
+    pub service: String,
+    /// Overwrite an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to build the demo workspace.
+    #[arg(default_value = "assay-demo")]
+    pub dir: PathBuf,
+    /// Replace the directory even if it was not made by `assay demo`.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScopeCommand {
+    /// Validate the description and report scoping mistakes with stable codes.
+    Check,
+    /// Print the JSON Schema of assay.toml (for editor completion).
+    Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// List the 61 Trust Services Criteria.
+    Criteria(CriteriaArgs),
+    /// List the AI risk library.
+    Risks(RisksArgs),
+    /// List the built-in controls.
+    Controls(ControlsArgs),
+    /// Describe one criterion, risk or control, with its mappings both ways.
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CriteriaArgs {
+    /// Only this category (security, availability, processing_integrity, confidentiality, privacy).
+    #[arg(long)]
+    pub category: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RisksArgs {
+    /// Only risks that affect this lifecycle stage.
+    #[arg(long)]
+    pub stage: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ControlsArgs {
+    /// Only controls mapped to criteria of this category.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Only controls of this lifecycle stage.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Only controls mapped to this criterion.
+    #[arg(long)]
+    pub criterion: Option<String>,
+    /// Only controls that mitigate this risk.
+    #[arg(long)]
+    pub risk: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A criterion (CC7.2), risk (RISK-DRIFT) or control id.
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}

@@ -1,0 +1,42 @@
+//! Settings are resolved once, here, in the order flags > `ASSAY_*` environment > `assay.toml` >
+//! defaults, and handed down as plain values. Nothing below this module reads flags or environment.
+
+use std::path::PathBuf;
+
+use crate::args::{ColorChoice, GlobalArgs};
+use crate::printer::Printer;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub json: bool,
+    pub quiet: u8,
+    pub verbose: u8,
+    pub color: anstream::ColorChoice,
+    /// Path of the system description (`--config`, `ASSAY_CONFIG`, default `assay.toml`).
+    pub config: PathBuf,
+}
+
+impl Settings {
+    pub fn resolve(args: &GlobalArgs) -> Settings {
+        // clap has already merged `ASSAY_COLOR` and `ASSAY_CONFIG` into the flags.
+        let color = match args.color {
+            Some(ColorChoice::Always) => anstream::ColorChoice::Always,
+            Some(ColorChoice::Never) => anstream::ColorChoice::Never,
+            Some(ColorChoice::Auto) | None => anstream::ColorChoice::Auto,
+        };
+        Settings {
+            json: args.json,
+            quiet: args.quiet,
+            verbose: args.verbose,
+            color,
+            config: args
+                .config
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("assay.toml")),
+        }
+    }
+
+    pub fn printer(&self) -> Printer {
+        Printer::new(self.json, self.quiet, self.color)
+    }
+}
