@@ -72,7 +72,9 @@ impl FromStr for Category {
             "processing_integrity" | "pi" => Ok(Category::ProcessingIntegrity),
             "confidentiality" | "c" => Ok(Category::Confidentiality),
             "privacy" | "p" => Ok(Category::Privacy),
-            _ => Err(CatalogError::UnknownCategory { input: s.to_owned() }),
+            _ => Err(CatalogError::UnknownCategory {
+                input: s.to_owned(),
+            }),
         }
     }
 }

@@ -126,10 +126,7 @@ impl Catalog {
             if !well_formed {
                 flag(
                     id,
-                    format!(
-                        "controls of stage {} are named {prefix}-NN",
-                        control.stage
-                    ),
+                    format!("controls of stage {} are named {prefix}-NN", control.stage),
                 );
             }
             if control.criteria.is_empty() {
@@ -164,7 +161,10 @@ impl Catalog {
             .collect();
         for id in CriterionId::all() {
             if id.category() != Category::Privacy && !covered.contains(&id) {
-                flag(id.as_str(), "no control addresses this criterion".to_owned());
+                flag(
+                    id.as_str(),
+                    "no control addresses this criterion".to_owned(),
+                );
             }
         }
         let mut privacy_groups: BTreeMap<&str, bool> = BTreeMap::new();
@@ -179,7 +179,10 @@ impl Catalog {
 
         for stage in crate::Stage::ALL {
             if !self.controls.iter().any(|c| c.stage == stage) {
-                flag(stage.key(), "no control covers this lifecycle stage".to_owned());
+                flag(
+                    stage.key(),
+                    "no control covers this lifecycle stage".to_owned(),
+                );
             }
         }
         out
@@ -271,7 +274,11 @@ mod tests {
         c.controls.push(copy.clone());
         assert!(problems_mention(&c, &copy.id, "more than once"));
         assert!(problems_mention(&c, &copy.id, "unknown risk RISK-NOT-REAL"));
-        assert!(problems_mention(&c, &copy.id, "unknown evidence kind made.up"));
+        assert!(problems_mention(
+            &c,
+            &copy.id,
+            "unknown evidence kind made.up"
+        ));
     }
 
     #[test]
@@ -311,7 +318,10 @@ mod tests {
         let typo = c.lookup("PP1.1").expect_err("typo").to_string();
         assert!(typo.contains("PI1.1"), "{typo}");
         let nothing = c.lookup("XYZ-99").expect_err("unknown").to_string();
-        assert!(nothing.contains("no criterion, risk or control"), "{nothing}");
+        assert!(
+            nothing.contains("no criterion, risk or control"),
+            "{nothing}"
+        );
     }
 
     #[test]
@@ -327,7 +337,10 @@ mod tests {
         }
         for risk in &c.risks {
             for t in &risk.threatens {
-                assert!(c.risks_for_criterion(t.criterion).any(|(r, _)| r.id == risk.id));
+                assert!(
+                    c.risks_for_criterion(t.criterion)
+                        .any(|(r, _)| r.id == risk.id)
+                );
             }
         }
     }

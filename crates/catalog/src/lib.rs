@@ -190,13 +190,14 @@ impl Catalog {
             return Ok(Entry::Control(control));
         }
         match CriterionId::parse(id) {
-            Ok(cid) => self
-                .criterion(cid)
-                .map(Entry::Criterion)
-                .ok_or_else(|| CatalogError::UnknownId {
-                    input: id.to_owned(),
-                    hint: String::new(),
-                }),
+            Ok(cid) => {
+                self.criterion(cid)
+                    .map(Entry::Criterion)
+                    .ok_or_else(|| CatalogError::UnknownId {
+                        input: id.to_owned(),
+                        hint: String::new(),
+                    })
+            }
             Err(err @ CatalogError::UnknownCriterion { .. }) if looks_like_criterion(id) => {
                 Err(err)
             }
@@ -209,7 +210,10 @@ impl Catalog {
 
     fn suggest(&self, id: &str) -> String {
         let upper = id.trim().to_ascii_uppercase();
-        let prefix: String = upper.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+        let prefix: String = upper
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect();
         let near: Vec<&str> = self
             .controls
             .iter()
@@ -230,7 +234,10 @@ impl Catalog {
 /// `CC…`, `A1.…`, `PI…`, `P3.…` shapes: report the criterion parser's explanation.
 fn looks_like_criterion(id: &str) -> bool {
     let upper = id.trim().to_ascii_uppercase();
-    let letters: String = upper.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    let letters: String = upper
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
     let rest = &upper[letters.len()..];
     matches!(letters.as_str(), "CC" | "A" | "C" | "PI" | "PP" | "P")
         && rest.contains('.')

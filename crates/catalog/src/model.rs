@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Category, CatalogError, CriterionId};
+use crate::{CatalogError, Category, CriterionId};
 
 /// A stage of the machine-learning lifecycle, or the supporting functions around it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -34,7 +34,13 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// When to use colours.
-    #[arg(long, global = true, value_enum, env = "ASSAY_COLOR", value_name = "WHEN")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "ASSAY_COLOR",
+        value_name = "WHEN"
+    )]
     pub color: Option<ColorChoice>,
     /// The system description to use.
     #[arg(long, global = true, env = "ASSAY_CONFIG", value_name = "PATH")]

@@ -68,9 +68,9 @@ impl Printer {
 
     /// One JSON document to stdout.
     pub fn json(&self, value: &impl Serialize) -> PrintResult {
-        let mut out = io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::other)?;
-        Ok(writeln!(out)?)
+        // Render first, so a serialisation failure never leaves half a document on stdout.
+        let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
+        Ok(writeln!(io::stdout().lock(), "{text}")?)
     }
 
     /// The error stream, for rendered diagnostics.

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use assay_catalog::{Catalog, Category, CriterionId, Stage};
 
-use crate::model::{Component, DataClass, Environment, KNOWN_SOURCES};
 use crate::Scope;
+use crate::model::{Component, DataClass, Environment, KNOWN_SOURCES};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -373,10 +373,7 @@ pub fn check(scope: &Scope, catalog: &Catalog) -> Report {
                 Warning,
                 Some(category.key()),
                 Some(criteria_at),
-                format!(
-                    "{} is selected but there is no {wanted}",
-                    category.name()
-                ),
+                format!("{} is selected but there is no {wanted}", category.name()),
                 "drop the category, or mark the components it concerns (stage, `holds`)",
             );
         }

@@ -52,7 +52,9 @@ impl ScopeError {
             ScopeError::Read { .. } => {
                 "run `assay init` to write a description, or pass its path with --config"
             }
-            ScopeError::TooLarge { .. } => "point --config at the system description, not a data file",
+            ScopeError::TooLarge { .. } => {
+                "point --config at the system description, not a data file"
+            }
             ScopeError::Parse { .. } => {
                 "fix the line shown; `assay scope schema` prints the JSON Schema of every field"
             }
@@ -161,7 +163,11 @@ mod tests {
             panic!("expected a parse error, got {err}");
         };
         assert_eq!(*line, 4, "{err}");
-        assert!(err.to_string().starts_with("assay.toml:4:23: unclosed array"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("assay.toml:4:23: unclosed array"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -187,7 +193,8 @@ mod tests {
 
     #[test]
     fn committed_schema_is_current() {
-        let generated = serde_json::to_string_pretty(&json_schema()).expect("schema serialises") + "\n";
+        let generated =
+            serde_json::to_string_pretty(&json_schema()).expect("schema serialises") + "\n";
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schema/assay.schema.json");
         if std::env::var_os("ASSAY_UPDATE_SCHEMA").is_some() {
             std::fs::write(&path, &generated).expect("write schema");

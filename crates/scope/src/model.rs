@@ -56,7 +56,9 @@ pub struct System {
 }
 
 /// Kinds of data a component holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DataClass {
     /// Data customers send or that is derived from it.
@@ -166,7 +168,9 @@ pub struct Cuec {
 }
 
 /// Job functions that access and segregation-of-duties rules refer to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum JobFunction {
     DataScientist,

@@ -102,7 +102,10 @@ mod tests {
 
     #[test]
     fn template_parses_and_has_no_errors() {
-        let text = init_template("Acme \"Scoring\" API", "Customers send events and get scores back within 100 ms.");
+        let text = init_template(
+            "Acme \"Scoring\" API",
+            "Customers send events and get scores back within 100 ms.",
+        );
         let scope = Scope::parse(Path::new("assay.toml"), text).expect("template parses");
         assert_eq!(scope.description.system.name, "Acme \"Scoring\" API");
         let catalog = assay_catalog::Catalog::embedded().expect("catalog");

@@ -19,7 +19,10 @@ fn parse_category(raw: &Option<String>) -> Result<Option<Category>, miette::Repo
     raw.as_deref()
         .map(|s| {
             s.parse::<Category>().map_err(|e| {
-                diagnostics::error(e.to_string(), "see `assay catalog criteria` for the categories")
+                diagnostics::error(
+                    e.to_string(),
+                    "see `assay catalog criteria` for the categories",
+                )
             })
         })
         .transpose()
@@ -28,8 +31,9 @@ fn parse_category(raw: &Option<String>) -> Result<Option<Category>, miette::Repo
 fn parse_stage(raw: &Option<String>) -> Result<Option<Stage>, miette::Report> {
     raw.as_deref()
         .map(|s| {
-            s.parse::<Stage>()
-                .map_err(|e| diagnostics::error(e.to_string(), "stages are listed in docs/catalog.md"))
+            s.parse::<Stage>().map_err(|e| {
+                diagnostics::error(e.to_string(), "stages are listed in docs/catalog.md")
+            })
         })
         .transpose()
 }
@@ -54,7 +58,11 @@ fn risk_json(c: &Catalog, risk: &Risk) -> Value {
     if let Value::Object(map) = &mut v {
         map.insert(
             "controls".into(),
-            json!(c.controls_for_risk(&risk.id).map(|x| x.id.as_str()).collect::<Vec<_>>()),
+            json!(
+                c.controls_for_risk(&risk.id)
+                    .map(|x| x.id.as_str())
+                    .collect::<Vec<_>>()
+            ),
         );
     }
     v
@@ -89,7 +97,10 @@ pub fn criteria(args: &CriteriaArgs, settings: &Settings) -> CommandResult {
     let _ = writeln!(
         out,
         "{} — {} criteria",
-        paint(style::HEADING, format!("Trust Services Criteria, {}", c.version)),
+        paint(
+            style::HEADING,
+            format!("Trust Services Criteria, {}", c.version)
+        ),
         selected.len()
     );
     let mut current_series = "";
@@ -97,13 +108,24 @@ pub fn criteria(args: &CriteriaArgs, settings: &Settings) -> CommandResult {
     for x in &selected {
         if current_category != Some(x.category()) {
             current_category = Some(x.category());
-            let n = selected.iter().filter(|y| y.category() == x.category()).count();
-            let _ = writeln!(out, "\n{} ({n})", paint(style::HEADING, x.category().name()));
+            let n = selected
+                .iter()
+                .filter(|y| y.category() == x.category())
+                .count();
+            let _ = writeln!(
+                out,
+                "\n{} ({n})",
+                paint(style::HEADING, x.category().name())
+            );
         }
         if current_series != x.series {
             current_series = &x.series;
             if let Some(series) = c.series(&x.series) {
-                let heading = series.heading.as_deref().map(|h| format!(" [{h}]")).unwrap_or_default();
+                let heading = series
+                    .heading
+                    .as_deref()
+                    .map(|h| format!(" [{h}]"))
+                    .unwrap_or_default();
                 let _ = writeln!(out, "  {}{heading} {}", series.id, series.name);
             }
         }
@@ -142,9 +164,17 @@ pub fn risks(args: &RisksArgs, settings: &Settings) -> CommandResult {
         }))?;
         return Ok(ExitStatus::Success);
     }
-    let mut out = format!("{} — {} risks\n", paint(style::HEADING, "AI risk library"), selected.len());
+    let mut out = format!(
+        "{} — {} risks\n",
+        paint(style::HEADING, "AI risk library"),
+        selected.len()
+    );
     for r in &selected {
-        let criteria: Vec<String> = r.threatens.iter().map(|t| t.criterion.to_string()).collect();
+        let criteria: Vec<String> = r
+            .threatens
+            .iter()
+            .map(|t| t.criterion.to_string())
+            .collect();
         let controls = c.controls_for_risk(&r.id).count();
         let _ = writeln!(out, "\n  {}  {}", paint(style::ID, &r.id), r.title);
         let _ = writeln!(
@@ -154,7 +184,11 @@ pub fn risks(args: &RisksArgs, settings: &Settings) -> CommandResult {
                 style::DIM,
                 format!(
                     "stages: {} · threatens: {} · {}",
-                    r.stages.iter().map(|s| s.key()).collect::<Vec<_>>().join(", "),
+                    r.stages
+                        .iter()
+                        .map(|s| s.key())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     criteria.join(", "),
                     plural(controls, "control")
                 )
@@ -175,7 +209,12 @@ pub fn controls(args: &ControlsArgs, settings: &Settings) -> CommandResult {
         .as_deref()
         .map(CriterionId::parse)
         .transpose()
-        .map_err(|e| diagnostics::error(e.to_string(), "list the criteria with `assay catalog criteria`"))?;
+        .map_err(|e| {
+            diagnostics::error(
+                e.to_string(),
+                "list the criteria with `assay catalog criteria`",
+            )
+        })?;
     if let Some(risk) = &args.risk
         && c.risk(risk).is_none()
     {
@@ -252,7 +291,9 @@ pub fn show(args: &ShowArgs, settings: &Settings) -> CommandResult {
     })?;
     if printer.json_mode() {
         let value = match entry {
-            Entry::Criterion(x) => json!({ "type": "criterion", "criterion": criterion_json(c, x) }),
+            Entry::Criterion(x) => {
+                json!({ "type": "criterion", "criterion": criterion_json(c, x) })
+            }
             Entry::Risk(x) => json!({ "type": "risk", "risk": risk_json(c, x) }),
             Entry::Control(x) => json!({ "type": "control", "control": control_json(x) }),
         };
@@ -269,33 +310,60 @@ pub fn show(args: &ShowArgs, settings: &Settings) -> CommandResult {
 }
 
 fn show_criterion(c: &Catalog, x: &Criterion) -> String {
-    let mut out = format!("{}  {}\n", paint(style::ID, x.id), paint(style::HEADING, &x.title));
+    let mut out = format!(
+        "{}  {}\n",
+        paint(style::ID, x.id),
+        paint(style::HEADING, &x.title)
+    );
     let series = c.series(&x.series);
     let series_name = series.map(|s| s.name.as_str()).unwrap_or("");
-    let coso = x.coso.map(|p| format!(" · COSO principle {p}")).unwrap_or_else(|| {
-        if x.category() == Category::Security {
-            " · supplemental criterion".to_owned()
-        } else {
-            String::new()
-        }
-    });
+    let coso = x
+        .coso
+        .map(|p| format!(" · COSO principle {p}"))
+        .unwrap_or_else(|| {
+            if x.category() == Category::Security {
+                " · supplemental criterion".to_owned()
+            } else {
+                String::new()
+            }
+        });
     let _ = writeln!(
         out,
         "{}\n",
         paint(
             style::DIM,
-            format!("{} · {} {}{coso}", x.category().name(), x.series, series_name)
+            format!(
+                "{} · {} {}{coso}",
+                x.category().name(),
+                x.series,
+                series_name
+            )
         )
     );
     let _ = writeln!(out, "{}\n", wrap(&x.summary, "", WIDTH));
     let controls: Vec<&Control> = c.controls_for_criterion(x.id).collect();
-    let _ = writeln!(out, "{} ({})", paint(style::HEADING, "Controls"), controls.len());
+    let _ = writeln!(
+        out,
+        "{} ({})",
+        paint(style::HEADING, "Controls"),
+        controls.len()
+    );
     for ctl in &controls {
-        let _ = writeln!(out, "  {}  {}", paint(style::ID, format!("{:<6}", ctl.id)), ctl.title);
+        let _ = writeln!(
+            out,
+            "  {}  {}",
+            paint(style::ID, format!("{:<6}", ctl.id)),
+            ctl.title
+        );
     }
     let risks: Vec<_> = c.risks_for_criterion(x.id).collect();
     if !risks.is_empty() {
-        let _ = writeln!(out, "\n{} ({})", paint(style::HEADING, "AI risks that threaten it"), risks.len());
+        let _ = writeln!(
+            out,
+            "\n{} ({})",
+            paint(style::HEADING, "AI risks that threaten it"),
+            risks.len()
+        );
         for (r, t) in risks {
             let _ = writeln!(out, "  {}  {}", paint(style::ID, &r.id), r.title);
             let _ = writeln!(out, "{}", wrap(&t.why, "      ", WIDTH));
@@ -305,46 +373,92 @@ fn show_criterion(c: &Catalog, x: &Criterion) -> String {
 }
 
 fn show_risk(c: &Catalog, r: &Risk) -> String {
-    let mut out = format!("{}  {}\n", paint(style::ID, &r.id), paint(style::HEADING, &r.title));
+    let mut out = format!(
+        "{}  {}\n",
+        paint(style::ID, &r.id),
+        paint(style::HEADING, &r.title)
+    );
     let stages: Vec<&str> = r.stages.iter().map(|s| s.key()).collect();
-    let _ = writeln!(out, "{}\n", paint(style::DIM, format!("stages: {}", stages.join(", "))));
+    let _ = writeln!(
+        out,
+        "{}\n",
+        paint(style::DIM, format!("stages: {}", stages.join(", ")))
+    );
     let _ = writeln!(out, "{}\n", wrap(&r.description, "", WIDTH));
     let _ = writeln!(out, "{}", paint(style::HEADING, "Criteria it threatens"));
     for t in &r.threatens {
-        let title = c.criterion(t.criterion).map(|x| x.title.as_str()).unwrap_or("");
-        let _ = writeln!(out, "  {} {title}", paint(style::ID, format!("{:<6}", t.criterion.as_str())));
+        let title = c
+            .criterion(t.criterion)
+            .map(|x| x.title.as_str())
+            .unwrap_or("");
+        let _ = writeln!(
+            out,
+            "  {} {title}",
+            paint(style::ID, format!("{:<6}", t.criterion.as_str()))
+        );
         let _ = writeln!(out, "{}", wrap(&t.why, "         ", WIDTH));
     }
     let controls: Vec<&Control> = c.controls_for_risk(&r.id).collect();
-    let _ = writeln!(out, "\n{} ({})", paint(style::HEADING, "Controls that mitigate it"), controls.len());
+    let _ = writeln!(
+        out,
+        "\n{} ({})",
+        paint(style::HEADING, "Controls that mitigate it"),
+        controls.len()
+    );
     for ctl in controls {
-        let _ = writeln!(out, "  {}  {}", paint(style::ID, format!("{:<6}", ctl.id)), ctl.title);
+        let _ = writeln!(
+            out,
+            "  {}  {}",
+            paint(style::ID, format!("{:<6}", ctl.id)),
+            ctl.title
+        );
     }
     if !r.nist_ai_rmf.is_empty() {
-        let _ = writeln!(out, "\n{} {}", paint(style::HEADING, "NIST AI RMF:"), r.nist_ai_rmf.join(", "));
+        let _ = writeln!(
+            out,
+            "\n{} {}",
+            paint(style::HEADING, "NIST AI RMF:"),
+            r.nist_ai_rmf.join(", ")
+        );
     }
     out
 }
 
 fn show_control(c: &Catalog, x: &Control) -> String {
-    let mut out = format!("{}  {}\n", paint(style::ID, &x.id), paint(style::HEADING, &x.title));
+    let mut out = format!(
+        "{}  {}\n",
+        paint(style::ID, &x.id),
+        paint(style::HEADING, &x.title)
+    );
     let _ = writeln!(
         out,
         "{}\n",
         paint(
             style::DIM,
-            format!("stage: {} · frequency: {} · nature: {}", x.stage, x.frequency, x.nature)
+            format!(
+                "stage: {} · frequency: {} · nature: {}",
+                x.stage, x.frequency, x.nature
+            )
         )
     );
     let _ = writeln!(out, "{}\n", wrap(&x.description, "", WIDTH));
     let _ = writeln!(out, "{}", paint(style::HEADING, "Criteria"));
     for id in &x.criteria {
         let title = c.criterion(*id).map(|y| y.title.as_str()).unwrap_or("");
-        let _ = writeln!(out, "  {} {title}", paint(style::ID, format!("{:<6}", id.as_str())));
+        let _ = writeln!(
+            out,
+            "  {} {title}",
+            paint(style::ID, format!("{:<6}", id.as_str()))
+        );
     }
     if x.risks.is_empty() {
         if let Some(reason) = &x.baseline {
-            let _ = writeln!(out, "\n{}\n{}", paint(style::HEADING, "Baseline control"), wrap(reason, "  ", WIDTH));
+            let _ = writeln!(
+                out,
+                "\n{}\n{}",
+                paint(style::HEADING, "Baseline control"),
+                wrap(reason, "  ", WIDTH)
+            );
         }
     } else {
         let _ = writeln!(out, "\n{}", paint(style::HEADING, "Risks it mitigates"));
@@ -373,5 +487,9 @@ fn show_control(c: &Catalog, x: &Control) -> String {
 
 /// `1 control`, `2 controls`.
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }

@@ -10,8 +10,6 @@ pub fn run(args: &CompletionsArgs, settings: &Settings) -> CommandResult {
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "assay", &mut script);
-    settings
-        .printer()
-        .raw(String::from_utf8_lossy(&script))?;
+    settings.printer().raw(String::from_utf8_lossy(&script))?;
     Ok(ExitStatus::Success)
 }

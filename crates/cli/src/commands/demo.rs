@@ -16,7 +16,9 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
             e.to_string(),
             "choose another directory (`assay demo DIR`) or pass --force to replace it",
         ),
-        DemoError::Io { .. } => diagnostics::error(e.to_string(), "check permissions and free space"),
+        DemoError::Io { .. } => {
+            diagnostics::error(e.to_string(), "check permissions and free space")
+        }
     })?;
     let config = built.root.join("assay.toml");
     let scope = super::scope::load(&config)?;
@@ -36,7 +38,7 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
         built.company
     );
     let _ = writeln!(out, "  parts: {}", built.parts.join(", "));
-    let _ = writeln!(out, "  files: {}\n", built.files.join(", "));
+    let _ = writeln!(out, "  files: {}", built.files.join(", "));
     printer.out(out)?;
     super::scope::print_report(&printer, &report, settings.verbose > 0)?;
 

@@ -53,8 +53,14 @@ mod tests {
     #[test]
     fn wrap_keeps_words_whole_and_indents() {
         let text = "one two three four five six seven";
-        assert_eq!(wrap(text, "  ", 14), "  one two\n  three four\n  five six\n  seven");
+        assert_eq!(
+            wrap(text, "  ", 14),
+            "  one two\n  three four\n  five six\n  seven"
+        );
         assert_eq!(wrap("", "  ", 10), "");
-        assert_eq!(wrap("averyveryverylongword x", "", 5), "averyveryverylongword\nx");
+        assert_eq!(
+            wrap("averyveryverylongword x", "", 5),
+            "averyveryverylongword\nx"
+        );
     }
 }

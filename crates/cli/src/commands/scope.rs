@@ -7,8 +7,8 @@ use assay_scope::{Report, Scope, Severity};
 
 use super::catalog;
 use crate::diagnostics;
-use crate::printer::style::{self, paint};
 use crate::printer::Printer;
+use crate::printer::style::{self, paint};
 use crate::settings::Settings;
 use crate::{CommandResult, ExitStatus};
 
@@ -36,14 +36,22 @@ pub fn check(settings: &Settings) -> CommandResult {
 
 pub fn schema(settings: &Settings) -> CommandResult {
     let schema = assay_scope::json_schema();
-    let text = serde_json::to_string_pretty(&schema)
-        .map_err(|e| diagnostics::error(format!("cannot render the schema: {e}"), "report this defect"))?;
+    let text = serde_json::to_string_pretty(&schema).map_err(|e| {
+        diagnostics::error(
+            format!("cannot render the schema: {e}"),
+            "report this defect",
+        )
+    })?;
     settings.printer().raw(text + "\n")?;
     Ok(ExitStatus::Success)
 }
 
 /// The text rendering of a scope report, shared with `assay demo`.
-pub fn print_report(printer: &Printer, report: &Report, verbose: bool) -> Result<(), miette::Report> {
+pub fn print_report(
+    printer: &Printer,
+    report: &Report,
+    verbose: bool,
+) -> Result<(), miette::Report> {
     let categories: Vec<&str> = report.categories.iter().map(|c| c.key()).collect();
     let mut out = String::new();
     let _ = writeln!(
@@ -70,7 +78,11 @@ pub fn print_report(printer: &Printer, report: &Report, verbose: bool) -> Result
             .line
             .map(|l| format!("{}:{l}", report.file))
             .unwrap_or_else(|| report.file.clone());
-        let subject = f.subject.as_deref().map(|s| format!("  {s}")).unwrap_or_default();
+        let subject = f
+            .subject
+            .as_deref()
+            .map(|s| format!("  {s}"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
             "\n{} {}{}",
@@ -83,7 +95,11 @@ pub fn print_report(printer: &Printer, report: &Report, verbose: bool) -> Result
     }
 
     if !report.coverage.is_empty() {
-        let _ = writeln!(out, "\n{}", paint(style::HEADING, "AI risks per in-scope component"));
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint(style::HEADING, "AI risks per in-scope component")
+        );
         let width = report
             .coverage
             .iter()
@@ -107,7 +123,11 @@ pub fn print_report(printer: &Printer, report: &Report, verbose: bool) -> Result
             } else {
                 paint(
                     style::WARN,
-                    format!("{} risks, no control for {}", c.risks.len(), uncovered.join(", ")),
+                    format!(
+                        "{} risks, no control for {}",
+                        c.risks.len(),
+                        uncovered.join(", ")
+                    ),
                 )
             };
             let _ = writeln!(

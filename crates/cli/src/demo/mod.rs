@@ -64,6 +64,9 @@ impl Workspace {
     }
 }
 
+/// One part of the company: writes its slice of assay.toml and its files.
+type BuildPart = fn(&mut Workspace) -> Result<(), DemoError>;
+
 /// What was built.
 #[derive(Debug, serde::Serialize)]
 pub struct Built {
@@ -82,7 +85,7 @@ pub fn build(dir: &Path, force: bool) -> Result<Built, DemoError> {
         toml: String::new(),
         files: Vec::new(),
     };
-    let parts: [(&'static str, fn(&mut Workspace) -> Result<(), DemoError>); 6] = [
+    let parts: [(&'static str, BuildPart); 6] = [
         ("company", company::build),
         ("data platform", data_platform::build),
         ("ML platform", ml_platform::build),
@@ -171,10 +174,24 @@ mod tests {
             .iter()
             .map(|f| (f.code, f.subject.as_deref()))
             .collect();
-        assert!(planted.contains(&("W102", Some("sandbox:research-hub"))), "{planted:?}");
-        assert!(planted.contains(&("W104", Some("monitor:drift"))), "{planted:?}");
-        let stages: std::collections::BTreeSet<_> =
-            scope.description.component.iter().map(|c| c.get_ref().stage).collect();
-        assert_eq!(stages.len(), assay_catalog::Stage::ALL.len(), "every stage has a component");
+        assert!(
+            planted.contains(&("W102", Some("sandbox:research-hub"))),
+            "{planted:?}"
+        );
+        assert!(
+            planted.contains(&("W104", Some("monitor:drift"))),
+            "{planted:?}"
+        );
+        let stages: std::collections::BTreeSet<_> = scope
+            .description
+            .component
+            .iter()
+            .map(|c| c.get_ref().stage)
+            .collect();
+        assert_eq!(
+            stages.len(),
+            assay_catalog::Stage::ALL.len(),
+            "every stage has a component"
+        );
     }
 }

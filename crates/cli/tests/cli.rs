@@ -1,0 +1,436 @@
+//! End-to-end tests of the `assay` binary: exit codes, messages and output, with inline snapshots.
+//! Temporary directories are redacted to `[TMP]` so snapshots are stable.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use insta::assert_snapshot;
+
+fn assay(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env_remove("ASSAY_CONFIG")
+        .env_remove("ASSAY_COLOR")
+        .output()
+        .expect("run assay")
+}
+
+/// Exit code, stdout and stderr in one string, temp paths redacted.
+fn render(out: &Output, tmp: &Path) -> String {
+    let text = format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text.replace(&tmp.display().to_string(), "[TMP]")
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+const WHITELIST: &str = "CC1.1 CC1.2 CC1.3 CC1.4 CC1.5 CC2.1 CC2.2 CC2.3 CC3.1 CC3.2 CC3.3 CC3.4 CC4.1 CC4.2 \
+CC5.1 CC5.2 CC5.3 CC6.1 CC6.2 CC6.3 CC6.4 CC6.5 CC6.6 CC6.7 CC6.8 CC7.1 CC7.2 CC7.3 CC7.4 CC7.5 CC8.1 \
+CC9.1 CC9.2 A1.1 A1.2 A1.3 C1.1 C1.2 PI1.1 PI1.2 PI1.3 PI1.4 PI1.5 P1.1 P2.1 P3.1 P3.2 P4.1 P4.2 P4.3 \
+P5.1 P5.2 P6.1 P6.2 P6.3 P6.4 P6.5 P6.6 P6.7 P7.1 P8.1";
+
+#[test]
+fn catalog_criteria_json_lists_exactly_the_61_real_ids() {
+    let t = tmp();
+    let out = assay(t.path(), &["catalog", "criteria", "--json"]);
+    assert_eq!(code(&out), 0);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ids: Vec<&str> = v["criteria"]
+        .as_array()
+        .expect("criteria array")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    let want: Vec<&str> = WHITELIST.split_whitespace().collect();
+    assert_eq!(ids, want);
+    assert_eq!(v["count"], 61);
+}
+
+#[test]
+fn catalog_criteria_filters_by_category() {
+    let t = tmp();
+    let out = assay(
+        t.path(),
+        &["catalog", "criteria", "--category", "privacy", "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["count"], 18);
+    let bad = assay(
+        t.path(),
+        &["catalog", "criteria", "--category", "integrity"],
+    );
+    assert_eq!(code(&bad), 2);
+}
+
+#[test]
+fn catalog_show_cc72_describes_anomaly_monitoring() {
+    let t = tmp();
+    let out = assay(t.path(), &["catalog", "show", "CC7.2"]);
+    assert_snapshot!(render(&out, t.path()), @"
+    exit: 0
+    --- stdout
+    CC7.2  Monitoring for anomalies
+    Security · CC7 System operations · supplemental criterion
+
+    System components and their operation are monitored for anomalies that could indicate malicious
+    acts, natural disasters or errors, and each anomaly is analysed to decide whether it is a security
+    event. For an AI/ML company this can include unusual access to training data, unexpected spikes in
+    inference traffic or signs of model extraction, alongside ordinary infrastructure alerts.
+
+    Controls (5)
+      INF-02  Every inference request is logged
+      INF-03  Anomaly and model-extraction detection with alert handling
+      MON-01  Drift and performance monitoring with thresholds and alerts
+      MON-02  Availability and latency monitoring with on-call alerting
+      MON-04  Security event monitoring and triage
+
+    AI risks that threaten it (3)
+      RISK-EXTRACTION  Model extraction or theft through the inference API
+          Extraction shows up only as an anomalous pattern of queries, which must be spotted in
+          operation and analysed as a possible security event.
+      RISK-DRIFT  Model performance drift
+          A shift in input or prediction distributions is an anomaly in how a component operates; it
+          must be detected and analysed, since it may also signal an error upstream or deliberate
+          manipulation.
+      RISK-ADVERSARIAL-INPUT  Adversarial and prompt-injection inputs
+          Campaigns of adversarial inputs appear as anomalous traffic that must be detected and
+          analysed.
+    --- stderr
+    ");
+}
+
+#[test]
+fn catalog_show_rejects_fake_criteria() {
+    let t = tmp();
+    let cc69 = assay(t.path(), &["catalog", "show", "CC6.9"]);
+    assert_snapshot!(render(&cc69, t.path()), @"
+    exit: 2
+    --- stdout
+    --- stderr
+      × `CC6.9` is not a Trust Services Criterion: series CC6 has 8 criteria (CC6.1 to CC6.8); CC6.9
+      │ does not exist
+      help: ids are criteria (CC7.2), risks (RISK-DRIFT) or controls (see `assay catalog controls`)
+    ");
+    let pp11 = assay(t.path(), &["catalog", "show", "PP1.1"]);
+    assert_snapshot!(render(&pp11, t.path()), @"
+    exit: 2
+    --- stdout
+    --- stderr
+      × `PP1.1` is not a Trust Services Criterion: PP1.1 is a known typo (from an open-source catalog)
+      │ for PI1.1, Processing Integrity; write PI1.1
+      help: ids are criteria (CC7.2), risks (RISK-DRIFT) or controls (see `assay catalog controls`)
+    ");
+    for fake in ["P1.2", "A1.4", "P1.0", "CC8.2"] {
+        let out = assay(t.path(), &["catalog", "show", fake]);
+        assert_eq!(code(&out), 2, "{fake}");
+        assert!(out.stdout.is_empty(), "{fake}: nothing on stdout");
+    }
+}
+
+#[test]
+fn catalog_show_risk_and_control_map_both_ways() {
+    let t = tmp();
+    let risk = assay(
+        t.path(),
+        &["catalog", "show", "RISK-UNAPPROVED-DEPLOY", "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&risk.stdout).expect("json");
+    let controls: Vec<&str> = v["risk"]["controls"]
+        .as_array()
+        .expect("controls")
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    assert!(controls.contains(&"DEP-01"), "{controls:?}");
+    let control = assay(t.path(), &["catalog", "show", "DEP-01"]);
+    assert_snapshot!(render(&control, t.path()), @"
+    exit: 0
+    --- stdout
+    DEP-01  Approved change ticket for every production model deployment
+    stage: deployment · frequency: per-event · nature: automated
+
+    Every deployment of a model to production references a change ticket that was approved before the
+    deployment, by someone other than the author of the change. Assay reconciles the population of
+    production deployments against change tickets and fails each deployment with no ticket, an approval
+    after the deployment time, or an approver who is also the requester or the model's author.
+
+    Criteria
+      CC8.1  Controlled change lifecycle
+
+    Risks it mitigates
+      RISK-UNAPPROVED-DEPLOY  Unapproved model deployment
+
+    Evidence
+      deployment  A model or service deployment to an environment: what, when, by whom, under which ticket.
+      change.ticket  A change ticket (for example a Jira issue) with requester, approver and approval time.
+      gto.stage_assignment  A GTO stage assignment, unassignment or deprecation of a model version.
+
+    Test: none yet (automated tests arrive with the control engine)
+    --- stderr
+    ");
+}
+
+#[test]
+fn catalog_controls_meet_the_floor_and_filter() {
+    let t = tmp();
+    let all = assay(t.path(), &["catalog", "controls", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&all.stdout).expect("json");
+    assert!(v["count"].as_u64().expect("count") >= 45);
+    let cc81 = assay(
+        t.path(),
+        &["catalog", "controls", "--criterion", "CC8.1", "--json"],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&cc81.stdout).expect("json");
+    for c in v["controls"].as_array().expect("controls") {
+        let criteria = c["criteria"].as_array().expect("criteria");
+        assert!(criteria.iter().any(|x| x == "CC8.1"), "{c}");
+    }
+    let fake = assay(t.path(), &["catalog", "controls", "--criterion", "CC6.9"]);
+    assert_eq!(code(&fake), 2);
+}
+
+#[test]
+fn init_then_scope_check_passes_in_an_empty_directory() {
+    let t = tmp();
+    let init = assay(t.path(), &["init", "--name", "Acme Scoring"]);
+    assert_snapshot!(render(&init, t.path()), @"
+    exit: 0
+    --- stdout
+    Wrote assay.toml
+    Describe your components, subservice organisations and teams in it, then run assay scope check
+    --- stderr
+    ");
+    let check = assay(t.path(), &["scope", "check"]);
+    assert_snapshot!(render(&check, t.path()), @"
+    exit: 0
+    --- stdout
+    Checked assay.toml — Acme Scoring
+      categories: security, availability, confidentiality · 3 components (3 in scope) · 1 subservice organisations
+
+    AI risks per in-scope component
+      service:inference-api  inference   6 risks, each with operated controls
+      pipeline:training      training    9 risks, each with operated controls
+      registry:models        registry    7 risks, each with operated controls
+
+    0 errors, 0 warnings
+    (-v lists the controls for each risk)
+    --- stderr
+    ");
+}
+
+#[test]
+fn init_never_overwrites_without_force() {
+    let t = tmp();
+    std::fs::write(t.path().join("assay.toml"), "# mine\n").expect("write");
+    let out = assay(t.path(), &["init"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        std::fs::read_to_string(t.path().join("assay.toml")).expect("read"),
+        "# mine\n"
+    );
+    let forced = assay(t.path(), &["init", "--force"]);
+    assert_eq!(code(&forced), 0);
+    assert!(
+        std::fs::read_to_string(t.path().join("assay.toml"))
+            .expect("read")
+            .contains("[system]")
+    );
+}
+
+#[test]
+fn malformed_description_exits_2_naming_the_line() {
+    let t = tmp();
+    std::fs::write(
+        t.path().join("assay.toml"),
+        "[system]\nname = \"x\"\nservice = \"Customers send data and get scores.\"\ncriteria = [\"security\"]\n\n[[component]]\nid = \"api\"\nstage = \"serving\"\nin_scope = true\n",
+    )
+    .expect("write");
+    let out = assay(t.path(), &["scope", "check"]);
+    assert_snapshot!(render(&out, t.path()), @r#"
+    exit: 2
+    --- stdout
+    --- stderr
+    assay::scope::parse
+
+      × assay.toml is not a valid system description (line 8, column 9)
+       ╭─[assay.toml:8:9]
+     7 │ id = "api"
+     8 │ stage = "serving"
+       ·         ────┬────
+       ·             ╰── unknown variant `serving`, expected one of `ingestion`, `training`, `registry`, `deployment`, `inference`, `storage`, `monitoring`, `supporting`, `people`
+     9 │ in_scope = true
+       ╰────
+      help: fix the line shown; `assay scope schema` prints the JSON Schema of every field
+    "#);
+}
+
+#[test]
+fn missing_description_exits_2_with_a_hint() {
+    let t = tmp();
+    let out = assay(t.path(), &["scope", "check"]);
+    assert_eq!(code(&out), 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("assay.toml"), "{err}");
+    assert!(err.contains("assay init"), "{err}");
+}
+
+#[test]
+fn scope_errors_exit_1_with_codes() {
+    let t = tmp();
+    std::fs::write(
+        t.path().join("assay.toml"),
+        "[system]\nname = \"x\"\nservice = \"Customers send data and get scores.\"\ncriteria = [\"availability\"]\n\n[[component]]\nid = \"store:raw\"\nstage = \"storage\"\nin_scope = false\nholds = [\"pii\"]\n",
+    )
+    .expect("write");
+    let out = assay(t.path(), &["scope", "check", "--json"]);
+    assert_eq!(code(&out), 1);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().expect("code"))
+        .collect();
+    assert!(codes.contains(&"E001"), "{codes:?}");
+    assert!(codes.contains(&"E004"), "{codes:?}");
+}
+
+#[test]
+fn config_flag_and_env_point_at_another_file() {
+    let t = tmp();
+    let sub = t.path().join("sub");
+    std::fs::create_dir(&sub).expect("mkdir");
+    let out = assay(t.path(), &["init", "--config", "sub/system.toml"]);
+    assert_eq!(code(&out), 0);
+    let check = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["scope", "check", "-q"])
+        .current_dir(t.path())
+        .env("ASSAY_CONFIG", "sub/system.toml")
+        .output()
+        .expect("run");
+    assert_eq!(
+        code(&check),
+        0,
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
+fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
+    let t = tmp();
+    let out = assay(t.path(), &["demo"]);
+    assert_snapshot!(render(&out, t.path()), @r#"
+    exit: 0
+    --- stdout
+    Built assay-demo — Kestrel Labs, a fictional AI company
+      parts: company, data platform, ML platform, serving, corporate IT and people, vendors
+      files: .assay-demo, README.md, assay.toml
+
+    Checked assay-demo/assay.toml — Kestrel Fraud Scoring API
+      categories: security, availability, processing_integrity, confidentiality, privacy · 21 components (20 in scope) · 3 subservice organisations
+
+    warning[W102 research-in-scope] assay-demo/assay.toml:126  sandbox:research-hub
+      research component `sandbox:research-hub` is in scope: every control then applies to experiments too
+      hint: keep research out of scope with a reason, and gate promotion to production through an in-scope pipeline
+
+    warning[W104 component-without-owner] assay-demo/assay.toml:164  monitor:drift
+      in-scope component `monitor:drift` has no owner
+      hint: add `owner = "team"`; auditors ask who is accountable for each component
+
+    AI risks per in-scope component
+      feed:partner-banks               ingestion   6 risks, each with operated controls
+      pipeline:ingest                  ingestion   6 risks, each with operated controls
+      store:raw-transactions           storage     6 risks, each with operated controls
+      store:curated-features           storage     6 risks, each with operated controls
+      export:labeling                  ingestion   6 risks, each with operated controls
+      pipeline:train                   training    9 risks, each with operated controls
+      tracking:mlflow                  training    9 risks, each with operated controls
+      registry:models                  registry    7 risks, each with operated controls
+      pipeline:deploy                  deployment  4 risks, each with operated controls
+      store:model-backups              storage     6 risks, each with operated controls
+      sandbox:research-hub             training    9 risks, each with operated controls
+      gateway:inference                inference   6 risks, each with operated controls
+      service:score-api                inference   6 risks, each with operated controls
+      service:explanations             inference   6 risks, each with operated controls
+      monitor:drift                    monitoring  3 risks, each with operated controls
+      monitor:observability            monitoring  3 risks, each with operated controls
+      platform:identity                supporting  4 risks, each with operated controls
+      platform:source-control          supporting  4 risks, each with operated controls
+      platform:vulnerability-scanning  supporting  4 risks, each with operated controls
+      process:people-ops               people      2 risks, each with operated controls
+
+    0 errors, 2 warnings
+    (-v lists the controls for each risk)
+
+    Next
+      cd assay-demo && assay scope check -v
+      assay catalog show RISK-EXTRACTION
+      assay catalog controls --stage deployment
+      assay init   # describe your own system
+    --- stderr
+    "#);
+    // Running it again replaces the earlier demo.
+    let again = assay(t.path(), &["demo", "-q"]);
+    assert_eq!(code(&again), 0);
+    // But it never clears a directory it did not make.
+    std::fs::create_dir(t.path().join("mine")).expect("mkdir");
+    std::fs::write(t.path().join("mine/notes.txt"), "keep").expect("write");
+    let refused = assay(t.path(), &["demo", "mine"]);
+    assert_eq!(code(&refused), 2);
+    assert!(t.path().join("mine/notes.txt").exists());
+}
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    let t = tmp();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = assay(t.path(), &["completions", shell]);
+        assert_eq!(code(&out), 0, "{shell}");
+        let script = String::from_utf8_lossy(&out.stdout);
+        assert!(script.contains("assay"), "{shell}");
+        assert!(script.contains("catalog"), "{shell}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_and_help_exits_0() {
+    let t = tmp();
+    assert_eq!(code(&assay(t.path(), &["no-such-command"])), 2);
+    assert_eq!(code(&assay(t.path(), &["--help"])), 0);
+    assert_eq!(code(&assay(t.path(), &["--version"])), 0);
+}
+
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let t = tmp();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_assay"))
+        .args(["catalog", "controls", "--json"])
+        .current_dir(t.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Close our end before the child writes anything.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
