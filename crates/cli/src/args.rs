@@ -25,25 +25,32 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Print machine-readable JSON instead of text.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub json: bool,
     /// Print only results and errors (repeat for errors only).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
+    #[arg(short, long, global = true, help_heading = "Global options", action = clap::ArgAction::Count, conflicts_with = "verbose")]
     pub quiet: u8,
     /// Print more detail.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, global = true, help_heading = "Global options", action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// When to use colours.
     #[arg(
         long,
         global = true,
+        help_heading = "Global options",
         value_enum,
         env = "ASSAY_COLOR",
         value_name = "WHEN"
     )]
     pub color: Option<ColorChoice>,
     /// The system description to use.
-    #[arg(long, global = true, env = "ASSAY_CONFIG", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "ASSAY_CONFIG",
+        value_name = "PATH"
+    )]
     pub config: Option<PathBuf>,
 }
 
@@ -58,7 +65,7 @@ pub enum ColorChoice {
 pub enum Command {
     /// Write an annotated assay.toml to start describing your system.
     Init(InitArgs),
-    /// Build a realistic AI-company workspace and assess it end to end.
+    /// Build a realistic AI-company workspace (Kestrel Labs) and assess it.
     Demo(DemoArgs),
     /// Check and explain the system description (assay.toml).
     #[command(subcommand)]
@@ -116,27 +123,47 @@ pub enum CatalogCommand {
     Show(ShowArgs),
 }
 
+const CATEGORIES: [&str; 5] = [
+    "security",
+    "availability",
+    "processing_integrity",
+    "confidentiality",
+    "privacy",
+];
+
+const STAGES: [&str; 9] = [
+    "ingestion",
+    "training",
+    "registry",
+    "deployment",
+    "inference",
+    "storage",
+    "monitoring",
+    "supporting",
+    "people",
+];
+
 #[derive(Debug, Args)]
 pub struct CriteriaArgs {
     /// Only this category (security, availability, processing_integrity, confidentiality, privacy).
-    #[arg(long)]
+    #[arg(long, value_parser = CATEGORIES)]
     pub category: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct RisksArgs {
     /// Only risks that affect this lifecycle stage.
-    #[arg(long)]
+    #[arg(long, value_parser = STAGES)]
     pub stage: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct ControlsArgs {
     /// Only controls mapped to criteria of this category.
-    #[arg(long)]
+    #[arg(long, value_parser = CATEGORIES)]
     pub category: Option<String>,
     /// Only controls of this lifecycle stage.
-    #[arg(long)]
+    #[arg(long, value_parser = STAGES)]
     pub stage: Option<String>,
     /// Only controls mapped to this criterion.
     #[arg(long)]

@@ -25,6 +25,18 @@ pub fn render(printer: &Printer, report: &miette::Report) {
     let _ = write!(stream, "{text}");
 }
 
+/// The JSON form of a diagnostic, printed on stdout under `--json`.
+pub fn to_json(report: &miette::Report) -> serde_json::Value {
+    serde_json::json!({
+        "error": {
+            "code": report.code().map(|c| c.to_string()),
+            "message": report.to_string(),
+            "help": report.help().map(|h| h.to_string()),
+            "exit_code": 2,
+        }
+    })
+}
+
 /// A plain diagnostic with a hint.
 pub fn error(message: impl Into<String>, help: impl Into<String>) -> miette::Report {
     miette::Report::new(MietteDiagnostic::new(message.into()).with_help(help.into()))

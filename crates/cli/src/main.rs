@@ -63,6 +63,10 @@ fn main() -> ExitCode {
         Err(report) if is_broken_pipe(&report) => ExitStatus::Success,
         Err(report) => {
             diagnostics::render(&printer, &report);
+            if printer.json_mode() {
+                // Scripts asked for JSON: give them the error as JSON on stdout too.
+                let _ = printer.json(&diagnostics::to_json(&report));
+            }
             ExitStatus::Error
         }
     };

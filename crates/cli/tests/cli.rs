@@ -174,11 +174,11 @@ fn catalog_show_risk_and_control_map_both_ways() {
       RISK-UNAPPROVED-DEPLOY  Unapproved model deployment
 
     Evidence
-      deployment  A model or service deployment to an environment: what, when, by whom, under which ticket.
-      change.ticket  A change ticket (for example a Jira issue) with requester, approver and approval time.
-      gto.stage_assignment  A GTO stage assignment, unassignment or deprecation of a model version.
+      deployment             A model or service deployment to an environment: what, when, by whom, under which ticket.
+      change.ticket          A change ticket (for example a Jira issue) with requester, approver and approval time.
+      gto.stage_assignment   A GTO stage assignment, unassignment or deprecation of a model version.
 
-    Test: none yet (automated tests arrive with the control engine)
+    Test: not automated
     --- stderr
     ");
 }
@@ -218,7 +218,7 @@ fn init_then_scope_check_passes_in_an_empty_directory() {
     exit: 0
     --- stdout
     Checked assay.toml — Acme Scoring
-      categories: security, availability, confidentiality · 3 components (3 in scope) · 1 subservice organisations
+      categories: security, availability, confidentiality · 3 components (3 in scope) · 1 subservice organisation
 
     AI risks per in-scope component
       service:inference-api  inference   6 risks, each with operated controls
@@ -285,6 +285,16 @@ fn missing_description_exits_2_with_a_hint() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("assay.toml"), "{err}");
     assert!(err.contains("assay init"), "{err}");
+    let json = assay(t.path(), &["scope", "check", "--json"]);
+    assert_eq!(code(&json), 2);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json error on stdout");
+    assert_eq!(v["error"]["exit_code"], 2);
+    assert!(
+        v["error"]["help"]
+            .as_str()
+            .expect("help")
+            .contains("assay init")
+    );
 }
 
 #[test]

@@ -170,7 +170,7 @@ pub fn check(scope: &Scope, catalog: &Catalog) -> Report {
             "add \"security\" to [system].criteria; every SOC 2 examination includes it",
         );
     }
-    if d.system.service.trim().len() < 20 {
+    if d.system.service.trim().chars().count() < 20 {
         f.push(
             "W112",
             "vague-service",
@@ -325,7 +325,7 @@ pub fn check(scope: &Scope, catalog: &Catalog) -> Report {
                         "{stage} component `{}` is out of scope while production inference is in scope: the models served cannot be traced to approved data and code",
                         c.id
                     ),
-                    "bring it into scope, or explain in its reason how production models bypass it",
+                    "bring it into scope; if it never produces production models, mark it `environment = \"research\"`",
                 );
             }
         }
@@ -373,7 +373,10 @@ pub fn check(scope: &Scope, catalog: &Catalog) -> Report {
                 Warning,
                 Some(category.key()),
                 Some(criteria_at),
-                format!("{} is selected but there is no {wanted}", category.name()),
+                format!(
+                    "{} is selected but nothing in scope concerns it: it needs {wanted}",
+                    category.name()
+                ),
                 "drop the category, or mark the components it concerns (stage, `holds`)",
             );
         }
@@ -476,7 +479,8 @@ pub fn check(scope: &Scope, catalog: &Catalog) -> Report {
 
     // Risk coverage per in-scope component.
     let mut coverage = Vec::new();
-    for c in &in_scope {
+    let mut covered = BTreeSet::new();
+    for c in in_scope.iter().filter(|c| covered.insert(c.id.as_str())) {
         let mut risks = Vec::new();
         for risk in catalog.risks_for_stage(c.stage) {
             let (kept, dropped): (Vec<&str>, Vec<&str>) = catalog

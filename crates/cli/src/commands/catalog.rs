@@ -32,7 +32,10 @@ fn parse_stage(raw: &Option<String>) -> Result<Option<Stage>, miette::Report> {
     raw.as_deref()
         .map(|s| {
             s.parse::<Stage>().map_err(|e| {
-                diagnostics::error(e.to_string(), "stages are listed in docs/catalog.md")
+                diagnostics::error(
+                    e.to_string(),
+                    "see `assay catalog controls` for each stage's controls",
+                )
             })
         })
         .transpose()
@@ -141,10 +144,12 @@ pub fn criteria(args: &CriteriaArgs, settings: &Settings) -> CommandResult {
         );
     }
     printer.out(out.trim_end())?;
-    printer.note(format!(
-        "\nDescribe one with {}",
-        paint(style::CMD, "assay catalog show CC7.2")
-    ))?;
+    if let Some(first) = selected.first() {
+        printer.note(format!(
+            "\nDescribe one with {}",
+            paint(style::CMD, format!("assay catalog show {}", first.id))
+        ))?;
+    }
     Ok(ExitStatus::Success)
 }
 
@@ -266,13 +271,14 @@ pub fn controls(args: &ControlsArgs, settings: &Settings) -> CommandResult {
             )
         );
     }
-    if without_test > 0 {
+    if without_test < selected.len() {
+        let automated = selected.len() - without_test;
         let _ = write!(
             out,
             "\n{}",
             paint(
                 style::DIM,
-                format!("{without_test} of these controls have no automated test yet.")
+                format!("{automated} of these controls have an automated test.")
             )
         );
     }
@@ -475,11 +481,11 @@ fn show_control(c: &Catalog, x: &Control) -> String {
             .find(|k| k.id == *kind)
             .map(|k| k.about.as_str())
             .unwrap_or("");
-        let _ = writeln!(out, "  {kind}  {}", paint(style::DIM, about));
+        let _ = writeln!(out, "  {kind:<22} {}", paint(style::DIM, about));
     }
     let test = match &x.test {
         Some(path) => path.clone(),
-        None => "none yet (automated tests arrive with the control engine)".to_owned(),
+        None => "not automated".to_owned(),
     };
     let _ = writeln!(out, "\n{} {test}", paint(style::HEADING, "Test:"));
     out

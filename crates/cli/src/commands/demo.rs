@@ -12,6 +12,10 @@ use crate::{CommandResult, ExitStatus};
 pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
     let printer = settings.printer();
     let built = demo::build(&args.dir, args.force).map_err(|e| match &e {
+        DemoError::Precious { .. } => diagnostics::error(
+            e.to_string(),
+            "choose a new directory for the demo, for example `assay demo assay-demo`",
+        ),
         DemoError::NotADemo { .. } => diagnostics::error(
             e.to_string(),
             "choose another directory (`assay demo DIR`) or pass --force to replace it",

@@ -61,13 +61,21 @@ pub fn print_report(
         report.file,
         report.system
     );
+    let categories = if categories.is_empty() {
+        "none".to_owned()
+    } else {
+        categories.join(", ")
+    };
     let _ = writeln!(
         out,
-        "  categories: {} · {} components ({} in scope) · {} subservice organisations",
-        categories.join(", "),
-        report.components,
+        "  categories: {categories} · {} ({} in scope) · {}",
+        plural(report.components, "component", "components"),
         report.in_scope,
-        report.subservices
+        plural(
+            report.subservices,
+            "subservice organisation",
+            "subservice organisations"
+        )
     );
     for f in &report.findings {
         let (label, s) = match f.severity {
@@ -148,7 +156,11 @@ pub fn print_report(
             }
         }
     }
-    let summary = format!("{} errors, {} warnings", report.errors(), report.warnings());
+    let summary = format!(
+        "{}, {}",
+        plural(report.errors(), "error", "errors"),
+        plural(report.warnings(), "warning", "warnings")
+    );
     let summary = if report.errors() > 0 {
         paint(style::ERROR, summary)
     } else if report.warnings() > 0 {
@@ -162,4 +174,8 @@ pub fn print_report(
         printer.note(paint(style::DIM, "(-v lists the controls for each risk)"))?;
     }
     Ok(())
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -38,15 +38,21 @@ text = "Customers review scores before declining a transaction and report suspec
 criteria = ["PI1.4"]
 "#,
     );
-    ws.file(
-        "README.md",
-        "# Kestrel Labs — demo workspace\n\n\
-This workspace was built by `assay demo`. Kestrel Labs is fictional: a fraud-scoring company whose\n\
-Fraud Scoring API is described in `assay.toml`.\n\n\
-Try:\n\n\
-    assay scope check          # scoping mistakes, by code and component\n\
-    assay scope check -v       # plus the AI risks and controls per component\n\
-    assay catalog show CC7.2   # what a criterion asks, and which controls answer it\n\n\
-Running `assay demo` again rebuilds this directory from scratch.\n",
-    )
+    ws.file("README.md", README)
 }
+
+const README: &str = r#"# Kestrel Labs — demo workspace
+
+This workspace was built by `assay demo`. Kestrel Labs is fictional: a fraud-scoring company whose
+Fraud Scoring API is described in `assay.toml`.
+
+Try:
+
+```sh
+assay scope check          # scoping mistakes, by code and component
+assay scope check -v       # plus the AI risks and controls per component
+assay catalog show CC7.2   # what a criterion asks, and which controls answer it
+```
+
+Running `assay demo` again rebuilds this directory from scratch.
+"#;

@@ -24,6 +24,10 @@ pub const MARKER: &str = ".assay-demo";
 pub enum DemoError {
     #[error("{path} exists and was not made by `assay demo`")]
     NotADemo { path: PathBuf },
+    #[error(
+        "refusing to replace {path}: it is the current directory, one of its parents, or the home directory"
+    )]
+    Precious { path: PathBuf },
     #[error("cannot write {path}: {source}")]
     Io {
         path: PathBuf,
@@ -124,16 +128,37 @@ fn prepare(dir: &Path, force: bool) -> Result<(), DemoError> {
         Ok(mut entries) => {
             let empty = entries.next().is_none();
             if !empty {
-                if !force && !dir.join(MARKER).is_file() {
-                    return Err(DemoError::NotADemo {
-                        path: dir.to_owned(),
-                    });
+                if !dir.join(MARKER).is_file() {
+                    if !force {
+                        return Err(DemoError::NotADemo {
+                            path: dir.to_owned(),
+                        });
+                    }
+                    if is_precious(dir) {
+                        return Err(DemoError::Precious {
+                            path: dir.to_owned(),
+                        });
+                    }
                 }
                 fs::remove_dir_all(dir).map_err(io_err)?;
             }
         }
     }
     fs::create_dir_all(dir).map_err(io_err)
+}
+
+/// Directories `--force` must never clear: the current one, its parents, home, the root.
+fn is_precious(dir: &Path) -> bool {
+    let Ok(dir) = dir.canonicalize() else {
+        return false;
+    };
+    let holds_cwd = std::env::current_dir()
+        .and_then(|cwd| cwd.canonicalize())
+        .is_ok_and(|cwd| cwd.starts_with(&dir));
+    let is_home = std::env::var_os("HOME")
+        .and_then(|home| Path::new(&home).canonicalize().ok())
+        .is_some_and(|home| home == dir);
+    holds_cwd || is_home || dir.parent().is_none()
 }
 
 #[cfg(test)]
@@ -147,6 +172,16 @@ mod tests {
         let err = build(tmp.path(), false).expect_err("must refuse");
         assert!(matches!(err, DemoError::NotADemo { .. }), "{err}");
         assert!(tmp.path().join("precious.txt").exists());
+    }
+
+    #[test]
+    fn force_never_clears_the_current_directory_or_its_parents() {
+        let cwd = std::env::current_dir().expect("cwd");
+        assert!(is_precious(&cwd));
+        assert!(is_precious(Path::new(".")));
+        assert!(is_precious(Path::new("/")));
+        let tmp = tempfile::tempdir().expect("tempdir");
+        assert!(!is_precious(tmp.path()));
     }
 
     #[test]
