@@ -1,0 +1,869 @@
+//! The facade the CLI and collectors use: open/init a workspace ledger, append, blobs, checkpoints, proofs, verify.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::Progress;
+use crate::blob::{BlobState, BlobStore};
+use crate::digest::{Sha256Digest, leaf_hash};
+use crate::error::{LedgerError, Result};
+use crate::evidence::{Evidence, idempotency_key};
+use crate::merkle::{self, CompactRange};
+use crate::note::{Checkpoint, CheckpointSigner, VerifierKey};
+use crate::sqlite::SqliteStore;
+use crate::store::{
+    AppendOutcome, EvidenceStore, ListFilter, RowRef, StoredCheckpoint, StoredRow, position_tag,
+};
+
+/// Folder of Assay's state inside a workspace.
+pub const ASSAY_DIR: &str = ".assay";
+/// Ledger database file name inside [`ASSAY_DIR`].
+pub const DB_FILE: &str = "ledger.db";
+/// Blob folder name inside [`ASSAY_DIR`].
+pub const BLOB_DIR: &str = "blobs";
+/// Version of the proof JSON format.
+pub const PROOF_VERSION: u32 = 1;
+
+/// An evidence item read back from the ledger.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredItem {
+    pub index: u64,
+    pub leaf_hash: Sha256Digest,
+    pub evidence: Evidence,
+}
+
+/// The evidence ledger of one workspace.
+#[derive(Debug)]
+pub struct Ledger {
+    workspace: PathBuf,
+    store: Box<dyn EvidenceStore + Send>,
+    blobs: BlobStore,
+}
+
+impl Ledger {
+    /// Create `<workspace>/.assay/ledger.db` and the blob folder. Fails if a ledger already exists.
+    pub fn init(workspace: &Path) -> Result<Ledger> {
+        let dir = workspace.join(ASSAY_DIR);
+        std::fs::create_dir_all(&dir).map_err(|e| LedgerError::io("create directory", &dir, e))?;
+        let blobs = dir.join(BLOB_DIR);
+        std::fs::create_dir_all(&blobs)
+            .map_err(|e| LedgerError::io("create directory", &blobs, e))?;
+        let store = SqliteStore::create(&dir.join(DB_FILE))?;
+        Ok(Ledger::with_store(
+            workspace,
+            Box::new(store),
+            BlobStore::new(blobs),
+        ))
+    }
+
+    /// Open the ledger of a workspace.
+    pub fn open(workspace: &Path) -> Result<Ledger> {
+        let dir = workspace.join(ASSAY_DIR);
+        let store = SqliteStore::open(&dir.join(DB_FILE))?;
+        Ok(Ledger::with_store(
+            workspace,
+            Box::new(store),
+            BlobStore::new(dir.join(BLOB_DIR)),
+        ))
+    }
+
+    /// A ledger over any store (PostgreSQL later, test doubles now).
+    pub fn with_store(
+        workspace: &Path,
+        store: Box<dyn EvidenceStore + Send>,
+        blobs: BlobStore,
+    ) -> Ledger {
+        Ledger {
+            workspace: workspace.to_owned(),
+            store,
+            blobs,
+        }
+    }
+
+    /// The workspace folder.
+    pub fn workspace(&self) -> &Path {
+        &self.workspace
+    }
+
+    /// The underlying store.
+    pub fn store(&self) -> &dyn EvidenceStore {
+        self.store.as_ref()
+    }
+
+    /// The blob store.
+    pub fn blobs(&self) -> &BlobStore {
+        &self.blobs
+    }
+
+    /// Append a batch in one transaction. Every item is validated and every attachment must already be in the
+    /// blob store; if anything is wrong nothing is written. Items identical in (kind, subject, source locator,
+    /// observed_at, payload) to a stored item are not stored again and report the existing index.
+    pub fn append(
+        &mut self,
+        batch: &[Evidence],
+        progress: &mut dyn Progress,
+    ) -> Result<Vec<AppendOutcome>> {
+        progress.set_total(batch.len() as u64);
+        let prepared = prepare_batch(batch)?;
+        let mut seen_blobs: HashMap<Sha256Digest, ()> = HashMap::new();
+        for item in &prepared {
+            for a in &item.attachments {
+                if seen_blobs.insert(*a, ()).is_none() && !self.blobs.contains(a) {
+                    return Err(LedgerError::MissingBlob {
+                        digest: *a,
+                        path: self.blobs.path_of(a),
+                    });
+                }
+            }
+        }
+        self.store.append(&prepared, progress)
+    }
+
+    /// Store bytes as a blob (at most `limit` bytes); returns the digest to put in `Evidence::attachments`.
+    pub fn add_blob(&self, bytes: &[u8], limit: u64) -> Result<Sha256Digest> {
+        self.blobs.put_bytes(bytes, limit)
+    }
+
+    /// Store a file as a blob (at most `limit` bytes); returns the digest to put in `Evidence::attachments`.
+    pub fn add_blob_file(&self, path: &Path, limit: u64) -> Result<Sha256Digest> {
+        self.blobs.put_file(path, limit)
+    }
+
+    /// Read a blob, verifying its hash.
+    pub fn read_blob(&self, digest: &Sha256Digest) -> Result<Vec<u8>> {
+        self.blobs.read(digest)
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> Result<u64> {
+        self.store.len()
+    }
+
+    /// Whether the ledger holds no items.
+    pub fn is_empty(&self) -> Result<bool> {
+        self.store.is_empty()
+    }
+
+    /// One item.
+    pub fn get(&self, index: u64) -> Result<StoredItem> {
+        match self.store.get(index)? {
+            Some(row) => decode(row),
+            None => Err(LedgerError::IndexOutOfRange {
+                index,
+                len: self.store.len()?,
+            }),
+        }
+    }
+
+    /// Items matching a filter, in index order.
+    pub fn list(&self, filter: &ListFilter) -> Result<Vec<StoredItem>> {
+        self.store.list(filter)?.into_iter().map(decode).collect()
+    }
+
+    /// Sign the recorded tree head as a checkpoint of log `origin` and store it.
+    pub fn checkpoint(
+        &mut self,
+        origin: &str,
+        signer: &CheckpointSigner,
+        now: Timestamp,
+    ) -> Result<Checkpoint> {
+        let head = self.store.tree_head()?;
+        let cp = Checkpoint::sign(origin, head.size, head.root, signer)?;
+        let vkey = signer.verifier_key();
+        self.store.put_checkpoint(&StoredCheckpoint {
+            id: 0,
+            created_at: now,
+            tree_size: head.size,
+            origin: origin.to_owned(),
+            key_id: vkey.key_id(),
+            verifier_key: vkey.to_string(),
+            text: cp.text.clone(),
+        })?;
+        Ok(cp)
+    }
+
+    /// Stored checkpoints in creation order.
+    pub fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>> {
+        self.store.checkpoints()
+    }
+
+    /// Inclusion proof of item `index` against the newest checkpoint that covers it.
+    pub fn prove(&self, index: u64) -> Result<Proof> {
+        let cp = self
+            .store
+            .checkpoints()?
+            .into_iter()
+            .rev()
+            .find(|c| c.tree_size > index)
+            .ok_or(LedgerError::NoCheckpoint { index })?;
+        let parsed = Checkpoint::parse(&cp.text)?;
+        let leaves = self.store.leaf_hashes(cp.tree_size)?;
+        let damaged = |reason: &str| LedgerError::InvalidProof {
+            index,
+            reason: format!("{reason}; run verify"),
+        };
+        if merkle::root(&leaves) != parsed.root {
+            return Err(damaged(
+                "the stored items no longer hash to the checkpoint's root",
+            ));
+        }
+        let path =
+            merkle::inclusion_proof(index, &leaves).ok_or(LedgerError::NoCheckpoint { index })?;
+        let row = self.store.get(index)?.ok_or(LedgerError::IndexOutOfRange {
+            index,
+            len: cp.tree_size,
+        })?;
+        if leaf_hash(&row.canonical) != row.leaf_hash {
+            return Err(damaged("the stored item does not match its leaf hash"));
+        }
+        Ok(Proof {
+            version: PROOF_VERSION,
+            index,
+            tree_size: cp.tree_size,
+            leaf_canonical: B64.encode(&row.canonical),
+            leaf_hash: row.leaf_hash,
+            audit_path: path,
+            checkpoint: cp.text,
+            key_id: cp.key_id,
+            verifier_key: cp.verifier_key,
+        })
+    }
+
+    /// Consistency proof between two tree sizes (for someone holding an older checkpoint).
+    pub fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<Vec<Sha256Digest>> {
+        let leaves = self.store.leaf_hashes(new_size)?;
+        merkle::consistency_proof(old_size, &leaves).ok_or(LedgerError::IndexOutOfRange {
+            index: old_size,
+            len: new_size,
+        })
+    }
+
+    /// Recompute everything and report every difference. `trusted` are the checkpoint keys to accept; when empty,
+    /// each checkpoint is checked against the verifier key recorded next to it (which proves integrity of the
+    /// checkpoint text, not who signed it).
+    pub fn verify(
+        &self,
+        trusted: &[VerifierKey],
+        progress: &mut dyn Progress,
+    ) -> Result<VerifyReport> {
+        verify(self.store.as_ref(), &self.blobs, trusted, progress)
+    }
+
+    /// Cursor of a collector.
+    pub fn cursor(&self, collector: &str, key: &str) -> Result<Option<String>> {
+        self.store.cursor(collector, key)
+    }
+
+    /// Set the cursor of a collector.
+    pub fn set_cursor(&mut self, collector: &str, key: &str, value: &str) -> Result<()> {
+        self.store.set_cursor(collector, key, value)
+    }
+}
+
+/// Validate, canonicalise and hash a batch; large batches are split over the available cores. The error names
+/// the first (lowest) failing position.
+fn prepare_batch(batch: &[Evidence]) -> Result<Vec<crate::evidence::PreparedItem>> {
+    let one = |offset: usize, part: &[Evidence]| {
+        part.iter()
+            .enumerate()
+            .map(|(i, ev)| {
+                ev.prepare().map_err(|e| LedgerError::InvalidEvidence {
+                    position: offset + i,
+                    field: e.field,
+                    reason: e.reason,
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads < 2 || batch.len() < 2048 {
+        return one(0, batch);
+    }
+    let chunk = batch.len().div_ceil(threads);
+    let parts: Vec<Result<Vec<_>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = batch
+            .chunks(chunk)
+            .enumerate()
+            .map(|(k, part)| s.spawn(move || one(k * chunk, part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(LedgerError::InvalidEvidence {
+                        position: 0,
+                        field: String::new(),
+                        reason: "preparing the batch failed unexpectedly".into(),
+                    })
+                })
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(batch.len());
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
+}
+
+fn decode(row: StoredRow) -> Result<StoredItem> {
+    let evidence =
+        Evidence::from_canonical(&row.canonical).map_err(|e| LedgerError::CorruptItem {
+            index: row.index,
+            reason: format!("its stored JSON does not decode ({e})"),
+        })?;
+    Ok(StoredItem {
+        index: row.index,
+        leaf_hash: row.leaf_hash,
+        evidence,
+    })
+}
+
+/// A self-contained inclusion proof of one item in a signed checkpoint. JSON field names are part of the format
+/// (see `docs/ledger.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proof {
+    /// Format version (1).
+    pub version: u32,
+    /// The item's 0-based index.
+    pub index: u64,
+    /// Size of the tree the checkpoint signs.
+    pub tree_size: u64,
+    /// Base64 (standard, padded) of the item's canonical bytes.
+    pub leaf_canonical: String,
+    /// Hex SHA-256(0x00 ‖ canonical bytes).
+    pub leaf_hash: Sha256Digest,
+    /// Hex node hashes, leaf level first (RFC 9162 inclusion path).
+    pub audit_path: Vec<Sha256Digest>,
+    /// The signed checkpoint note text.
+    pub checkpoint: String,
+    /// `<key name>+<8 hex key hash>` of the key that signed the checkpoint.
+    pub key_id: String,
+    /// The signer's verifier key as recorded by the ledger; a verifier must compare it with a key it trusts.
+    pub verifier_key: String,
+}
+
+impl Proof {
+    /// Verify against trusted keys; returns the proven item.
+    pub fn verify(&self, trusted: &[VerifierKey]) -> Result<Evidence> {
+        let fail = |reason: String| LedgerError::InvalidProof {
+            index: self.index,
+            reason,
+        };
+        if self.version != PROOF_VERSION {
+            return Err(fail(format!("unsupported proof version {}", self.version)));
+        }
+        let (cp, _) =
+            Checkpoint::verify(&self.checkpoint, trusted).map_err(|e| fail(e.to_string()))?;
+        if cp.tree_size != self.tree_size {
+            return Err(fail(format!(
+                "the checkpoint signs {} items, the proof claims {}",
+                cp.tree_size, self.tree_size
+            )));
+        }
+        let canonical = B64
+            .decode(&self.leaf_canonical)
+            .map_err(|_| fail("leaf_canonical is not base64".into()))?;
+        let leaf = leaf_hash(&canonical);
+        if leaf != self.leaf_hash {
+            return Err(fail(format!(
+                "the item hashes to {leaf}, the proof says {}",
+                self.leaf_hash
+            )));
+        }
+        if !merkle::verify_inclusion(
+            self.index,
+            self.tree_size,
+            &leaf,
+            &self.audit_path,
+            &cp.root,
+        ) {
+            return Err(fail(
+                "the audit path does not lead to the checkpoint's root".into(),
+            ));
+        }
+        Evidence::from_canonical(&canonical)
+            .map_err(|e| fail(format!("the item does not decode: {e}")))
+    }
+}
+
+/// What is wrong, in broad strokes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemCategory {
+    /// An item's content no longer matches its recorded leaf hash.
+    ContentChanged,
+    /// An item is not at the position it was appended at (rows swapped or reordered).
+    Moved,
+    /// An item's row is gone.
+    Missing,
+    /// An item's stored JSON cannot be decoded.
+    Undecodable,
+    /// The columns used for listing disagree with the item's content.
+    IndexColumns,
+    /// An attachment is missing.
+    BlobMissing,
+    /// An attachment's content changed or cannot be read.
+    BlobChanged,
+    /// The recorded tree head disagrees with the items.
+    TreeHead,
+    /// A checkpoint's signature or text is bad.
+    CheckpointSignature,
+    /// The items no longer hash to a checkpoint's signed root.
+    CheckpointRoot,
+    /// Two checkpoints do not describe one append-only history.
+    CheckpointConsistency,
+}
+
+/// One difference found by `verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The item concerned, when one is.
+    pub index: Option<u64>,
+    /// The item's evidence kind as stored, when known.
+    pub kind: Option<String>,
+    /// The item's subject as stored, when known.
+    pub subject: Option<String>,
+    pub category: ProblemCategory,
+    /// A sentence saying what differs.
+    pub what: String,
+}
+
+/// Result of `verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    /// Items checked.
+    pub items: u64,
+    /// Checkpoints checked.
+    pub checkpoints: u64,
+    /// Distinct blobs checked.
+    pub blobs: u64,
+    /// Root recomputed from the stored items.
+    pub root: Sha256Digest,
+    pub problems: Vec<Problem>,
+}
+
+impl VerifyReport {
+    /// Whether nothing was found.
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// The fields of a stored item that verify compares with the listing columns; the payload stays unparsed.
+#[derive(Deserialize)]
+struct ItemHeader<'a> {
+    #[serde(borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    subject: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    source: SourceHeader<'a>,
+    #[serde(borrow)]
+    observed_at: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    payload: &'a serde_json::value::RawValue,
+    #[serde(borrow)]
+    attachments: Vec<std::borrow::Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct SourceHeader<'a> {
+    #[serde(borrow)]
+    locator: std::borrow::Cow<'a, str>,
+}
+
+const MAX_LISTED_GAP: u64 = 20;
+
+struct Verifier<'a> {
+    blobs: &'a BlobStore,
+    blob_cache: HashMap<Sha256Digest, BlobState>,
+    problems: Vec<Problem>,
+    range: CompactRange,
+    roots_at: BTreeMap<u64, Option<Sha256Digest>>,
+    next: u64,
+}
+
+impl Verifier<'_> {
+    fn problem(
+        &mut self,
+        index: Option<u64>,
+        row: Option<&RowRef<'_>>,
+        category: ProblemCategory,
+        what: String,
+    ) {
+        self.problems.push(Problem {
+            index,
+            kind: row.map(|r| r.kind.to_owned()),
+            subject: row.map(|r| r.subject.to_owned()),
+            category,
+            what,
+        });
+    }
+
+    fn missing(&mut self, from: u64, to: u64) {
+        if to - from > MAX_LISTED_GAP {
+            self.problem(
+                Some(from),
+                None,
+                ProblemCategory::Missing,
+                format!(
+                    "items {from} to {} are missing: {} rows were deleted",
+                    to - 1,
+                    to - from
+                ),
+            );
+        } else {
+            for i in from..to {
+                self.problem(
+                    Some(i),
+                    None,
+                    ProblemCategory::Missing,
+                    format!("item {i} is missing: its row was deleted"),
+                );
+            }
+        }
+    }
+
+    fn push_leaf(&mut self, leaf: Sha256Digest) {
+        self.range.push(leaf);
+        let size = self.range.size();
+        if let Some(slot) = self.roots_at.get_mut(&size) {
+            *slot = Some(self.range.root());
+        }
+    }
+
+    fn row(&mut self, r: RowRef<'_>) {
+        let Ok(index) = u64::try_from(r.index) else {
+            self.problem(
+                None,
+                Some(&r),
+                ProblemCategory::Moved,
+                format!("a row has the invalid index {}", r.index),
+            );
+            return;
+        };
+        if index > self.next {
+            self.missing(self.next, index);
+            while self.range.size() < index {
+                // Placeholder so later positions keep their place; the root check will fail anyway.
+                self.push_leaf(Sha256Digest([0; 32]));
+            }
+        }
+        self.next = index + 1;
+        let i = Some(index);
+        let computed = leaf_hash(r.canonical);
+        let stored = Sha256Digest::from_slice(r.leaf_hash);
+        let leaf_ok = stored == Some(computed);
+        if !leaf_ok {
+            let recorded = stored.map_or_else(|| "a damaged value".to_owned(), |s| s.to_string());
+            self.problem(
+                i,
+                Some(&r),
+                ProblemCategory::ContentChanged,
+                format!(
+                    "item {index} was altered: its stored content hashes to {computed}, but the ledger recorded leaf hash {recorded}"
+                ),
+            );
+        }
+        let tag = Sha256Digest::from_slice(r.position_tag);
+        let placed = [stored, Some(computed)]
+            .into_iter()
+            .flatten()
+            .any(|l| Some(position_tag(index, &l)) == tag);
+        if !placed {
+            self.problem(
+                i,
+                Some(&r),
+                ProblemCategory::Moved,
+                format!("item {index} is not the item that was appended at position {index}: rows were swapped, reordered or rewritten"),
+            );
+        }
+        self.push_leaf(computed);
+        self.check_fields(index, &r);
+    }
+
+    fn check_fields(&mut self, index: u64, r: &RowRef<'_>) {
+        let i = Some(index);
+        let header: ItemHeader<'_> = match serde_json::from_slice(r.canonical) {
+            Ok(h) => h,
+            Err(e) => {
+                self.problem(
+                    i,
+                    Some(r),
+                    ProblemCategory::Undecodable,
+                    format!("item {index}'s stored JSON cannot be decoded: {e}"),
+                );
+                return;
+            }
+        };
+        let observed = header.observed_at.parse::<Timestamp>().ok();
+        let mut differs = Vec::new();
+        if header.kind != r.kind {
+            differs.push(format!(
+                "kind (content says `{}`, column says `{}`)",
+                header.kind, r.kind
+            ));
+        }
+        if header.subject != r.subject {
+            differs.push(format!(
+                "subject (content says `{}`, column says `{}`)",
+                header.subject, r.subject
+            ));
+        }
+        if observed.map(|t| (t.as_second(), i64::from(t.subsec_nanosecond())))
+            != Some((r.observed_s, r.observed_ns))
+        {
+            differs.push(format!(
+                "observed_at (content says `{}`)",
+                header.observed_at
+            ));
+        }
+        let mut attachments = Vec::with_capacity(header.attachments.len());
+        for a in &header.attachments {
+            match a.parse::<Sha256Digest>() {
+                Ok(d) => attachments.push(d),
+                Err(_) => differs.push(format!("attachment `{a}` is not a digest")),
+            }
+        }
+        let column: Vec<Sha256Digest> = r
+            .attachments
+            .chunks(32)
+            .filter_map(Sha256Digest::from_slice)
+            .collect();
+        if column != attachments || !r.attachments.len().is_multiple_of(32) {
+            differs.push("attachments".to_owned());
+        }
+        let payload_digest = Sha256Digest::of(header.payload.get().as_bytes());
+        let key = idempotency_key(
+            &header.kind,
+            &header.subject,
+            &header.source.locator,
+            &header.observed_at,
+            &payload_digest,
+        );
+        if Some(key) != Sha256Digest::from_slice(r.idempotency_key) {
+            differs.push("idempotency key".to_owned());
+        }
+        if !differs.is_empty() {
+            self.problem(
+                i,
+                Some(r),
+                ProblemCategory::IndexColumns,
+                format!(
+                    "item {index}'s listing columns disagree with its content: {}",
+                    differs.join(", ")
+                ),
+            );
+        }
+        for d in attachments {
+            let blobs = self.blobs;
+            let state = self
+                .blob_cache
+                .entry(d)
+                .or_insert_with(|| blobs.check(&d))
+                .clone();
+            let path = self.blobs.path_of(&d);
+            match state {
+                BlobState::Ok => {}
+                BlobState::Missing => self.problem(
+                    i,
+                    Some(r),
+                    ProblemCategory::BlobMissing,
+                    format!(
+                        "attachment {d} of item {index} is missing (expected at {})",
+                        path.display()
+                    ),
+                ),
+                BlobState::Changed(actual) => self.problem(
+                    i,
+                    Some(r),
+                    ProblemCategory::BlobChanged,
+                    format!(
+                        "attachment {d} of item {index} was altered: {} now hashes to {actual}",
+                        path.display()
+                    ),
+                ),
+                BlobState::Unreadable(e) => self.problem(
+                    i,
+                    Some(r),
+                    ProblemCategory::BlobChanged,
+                    format!(
+                        "attachment {d} of item {index} cannot be read at {}: {e}",
+                        path.display()
+                    ),
+                ),
+            }
+        }
+    }
+}
+
+fn verify(
+    store: &dyn EvidenceStore,
+    blobs: &BlobStore,
+    trusted: &[VerifierKey],
+    progress: &mut dyn Progress,
+) -> Result<VerifyReport> {
+    // Checkpoint sizes are needed during the scan; read them up front (the scan re-reads them in its snapshot).
+    let early = store.checkpoints()?;
+    progress.set_total(store.len()?);
+    let mut v = Verifier {
+        blobs,
+        blob_cache: HashMap::new(),
+        problems: Vec::new(),
+        range: CompactRange::default(),
+        roots_at: early.iter().map(|c| (c.tree_size, None)).collect(),
+        next: 0,
+    };
+    let mut pending = 0u64;
+    let snapshot = store.scan(&mut |r| {
+        v.row(r);
+        pending += 1;
+        if pending == 4096 {
+            progress.inc(pending);
+            pending = 0;
+        }
+        Ok(())
+    })?;
+    progress.inc(pending);
+    let head = snapshot.head;
+    let items = v.next;
+    if items < head.size {
+        v.missing(items, head.size);
+    } else if items > head.size {
+        v.problem(
+            None,
+            None,
+            ProblemCategory::TreeHead,
+            format!("the ledger holds {items} items but its recorded tree head says {}: rows were added outside the ledger", head.size),
+        );
+    }
+    let root = v.range.root();
+    if items == head.size && root != head.root {
+        v.problem(
+            None,
+            None,
+            ProblemCategory::TreeHead,
+            format!(
+                "the items hash to root {root}, but the recorded tree head says {}",
+                head.root
+            ),
+        );
+    }
+    let blobs_checked = v.blob_cache.len() as u64;
+    let mut previous: Option<(StoredCheckpoint, bool)> = None;
+    for cp in &snapshot.checkpoints {
+        let id = cp.id;
+        let label = format!(
+            "checkpoint {id} (size {}, made {})",
+            cp.tree_size, cp.created_at
+        );
+        let keys: Vec<VerifierKey> = if trusted.is_empty() {
+            match cp.verifier_key.parse() {
+                Ok(k) => vec![k],
+                Err(e) => {
+                    v.problem(
+                        None,
+                        None,
+                        ProblemCategory::CheckpointSignature,
+                        format!("{label}: its recorded verifier key is damaged: {e}"),
+                    );
+                    continue;
+                }
+            }
+        } else {
+            trusted.to_vec()
+        };
+        let parsed = match Checkpoint::verify(&cp.text, &keys) {
+            Ok((parsed, _)) => parsed,
+            Err(e) => {
+                v.problem(
+                    None,
+                    None,
+                    ProblemCategory::CheckpointSignature,
+                    format!("{label}: {e}"),
+                );
+                continue;
+            }
+        };
+        if parsed.tree_size != cp.tree_size || parsed.origin != cp.origin {
+            v.problem(
+                None,
+                None,
+                ProblemCategory::CheckpointSignature,
+                format!("{label}: the signed text says origin `{}` size {}, the record says origin `{}` size {}", parsed.origin, parsed.tree_size, cp.origin, cp.tree_size),
+            );
+        }
+        let size = parsed.tree_size;
+        let root_ok = if size > items {
+            v.problem(
+                Some(items),
+                None,
+                ProblemCategory::CheckpointRoot,
+                format!("{label} signs {size} items but only {items} are stored: items from {items} on were removed"),
+            );
+            false
+        } else {
+            let recomputed = if size == 0 {
+                Some(CompactRange::default().root())
+            } else {
+                v.roots_at.get(&size).copied().flatten()
+            };
+            match recomputed {
+                Some(r) if r == parsed.root => true,
+                Some(r) => {
+                    v.problem(
+                        None,
+                        None,
+                        ProblemCategory::CheckpointRoot,
+                        format!(
+                            "{label}: items 0 to {} now hash to {r}, not to the signed root {}",
+                            size.saturating_sub(1),
+                            parsed.root
+                        ),
+                    );
+                    false
+                }
+                None => {
+                    v.problem(None, None, ProblemCategory::CheckpointRoot, format!("{label}: its size was not seen during the scan (it was added while verifying)"));
+                    false
+                }
+            }
+        };
+        if let Some((prev, prev_ok)) = &previous {
+            if prev.tree_size > size {
+                v.problem(
+                    None,
+                    None,
+                    ProblemCategory::CheckpointConsistency,
+                    format!(
+                        "{label} signs fewer items than the earlier checkpoint {} ({})",
+                        prev.id, prev.tree_size
+                    ),
+                );
+            } else if *prev_ok && !root_ok {
+                v.problem(
+                    None,
+                    None,
+                    ProblemCategory::CheckpointConsistency,
+                    format!("{label} cannot be shown to extend checkpoint {}: the stored items match the earlier one only", prev.id),
+                );
+            }
+        }
+        previous = Some((cp.clone(), root_ok));
+    }
+    Ok(VerifyReport {
+        items,
+        checkpoints: snapshot.checkpoints.len() as u64,
+        blobs: blobs_checked,
+        root,
+        problems: v.problems,
+    })
+}

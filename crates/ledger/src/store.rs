@@ -1,0 +1,151 @@
+//! The storage contract. SQLite implements it today ([`crate::SqliteStore`]); a PostgreSQL store can implement
+//! the same trait later without any change to callers. Stores persist and index what the facade prepared; all
+//! hashing rules live outside the store (in `evidence`, `merkle` and [`position_tag`]).
+
+use jiff::Timestamp;
+use serde::Serialize;
+use sha2::{Digest as _, Sha256};
+
+use crate::Progress;
+use crate::digest::Sha256Digest;
+use crate::error::Result;
+use crate::evidence::PreparedItem;
+use crate::kind::EvidenceKind;
+use crate::merkle::CompactRange;
+
+/// What happened to one item of an append batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct AppendOutcome {
+    /// The item's ledger index (0-based, dense).
+    pub index: u64,
+    /// `false` when an identical item was already stored (the append was a no-op).
+    pub new: bool,
+}
+
+/// Filter of `list`. All parts are optional and combine with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub kind: Option<EvidenceKind>,
+    pub subject: Option<String>,
+    /// Items observed at or after this instant.
+    pub since: Option<Timestamp>,
+    /// At most this many items (in index order).
+    pub limit: Option<u64>,
+}
+
+/// One stored row, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRow {
+    pub index: u64,
+    pub leaf_hash: Sha256Digest,
+    pub canonical: Vec<u8>,
+}
+
+/// One stored row, borrowed from the store during a scan. Fields are raw so that a tampered row can still be
+/// reported rather than failing the scan.
+#[derive(Debug, Clone, Copy)]
+pub struct RowRef<'a> {
+    pub index: i64,
+    pub leaf_hash: &'a [u8],
+    pub position_tag: &'a [u8],
+    pub idempotency_key: &'a [u8],
+    pub kind: &'a str,
+    pub subject: &'a str,
+    pub observed_s: i64,
+    pub observed_ns: i64,
+    /// Concatenated 32-byte attachment digests.
+    pub attachments: &'a [u8],
+    pub canonical: &'a [u8],
+}
+
+/// The recorded head of the tree: its size and the compact range that yields the root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeHead {
+    pub size: u64,
+    pub root: Sha256Digest,
+    pub range: CompactRange,
+}
+
+/// A checkpoint as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredCheckpoint {
+    /// Creation order (1, 2, …).
+    pub id: i64,
+    /// When it was made (caller's clock; not part of the signed text).
+    pub created_at: Timestamp,
+    pub tree_size: u64,
+    pub origin: String,
+    /// `<name>+<hex key hash>` of the signing key.
+    pub key_id: String,
+    /// The signing key's verifier key text as recorded at signing time.
+    pub verifier_key: String,
+    /// The signed note.
+    pub text: String,
+}
+
+/// What a scan saw besides the rows, read in the same snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanSnapshot {
+    pub head: TreeHead,
+    pub checkpoints: Vec<StoredCheckpoint>,
+}
+
+/// Binds a leaf to its index so that moved or swapped rows are found and named even between checkpoints:
+/// SHA-256(0x02 ‖ index as u64 big-endian ‖ leaf hash). (Signed checkpoints are what make tampering
+/// detectable against an attacker who recomputes everything; this tag only localises careless edits.)
+pub fn position_tag(index: u64, leaf: &Sha256Digest) -> Sha256Digest {
+    let mut buf = [0u8; 41];
+    buf[0] = 2;
+    buf[1..9].copy_from_slice(&index.to_be_bytes());
+    buf[9..].copy_from_slice(&leaf.0);
+    Sha256Digest(Sha256::digest(buf).into())
+}
+
+/// Storage of evidence items, tree head, checkpoints and collector cursors.
+pub trait EvidenceStore: std::fmt::Debug {
+    /// Append prepared items in one transaction. Items whose idempotency key is already stored (or appears
+    /// earlier in the batch) are not stored again; their existing index is returned with `new: false`.
+    fn append(
+        &mut self,
+        items: &[PreparedItem],
+        progress: &mut dyn Progress,
+    ) -> Result<Vec<AppendOutcome>>;
+
+    /// The recorded tree head.
+    fn tree_head(&self) -> Result<TreeHead>;
+
+    /// Number of items (the recorded tree size).
+    fn len(&self) -> Result<u64> {
+        Ok(self.tree_head()?.size)
+    }
+
+    /// Whether the ledger holds no items.
+    fn is_empty(&self) -> Result<bool> {
+        Ok(self.len()? == 0)
+    }
+
+    /// One row by index.
+    fn get(&self, index: u64) -> Result<Option<StoredRow>>;
+
+    /// Rows matching a filter, in index order.
+    fn list(&self, filter: &ListFilter) -> Result<Vec<StoredRow>>;
+
+    /// Leaf hashes of items `0..size` in index order.
+    fn leaf_hashes(&self, size: u64) -> Result<Vec<Sha256Digest>>;
+
+    /// Visit every stored row in index order inside one read snapshot; returns the tree head and checkpoints of
+    /// that same snapshot.
+    fn scan(&self, visit: &mut dyn FnMut(RowRef<'_>) -> Result<()>) -> Result<ScanSnapshot>;
+
+    /// Store a checkpoint; returns its id.
+    fn put_checkpoint(&mut self, checkpoint: &StoredCheckpoint) -> Result<i64>;
+
+    /// All checkpoints in creation order.
+    fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>>;
+
+    /// A collector's cursor value.
+    fn cursor(&self, collector: &str, key: &str) -> Result<Option<String>>;
+
+    /// Set a collector's cursor value.
+    fn set_cursor(&mut self, collector: &str, key: &str, value: &str) -> Result<()>;
+}
