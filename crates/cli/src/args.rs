@@ -73,8 +73,102 @@ pub enum Command {
     /// Browse the built-in criteria, AI risks and controls.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Create the Ed25519 key that signs ledger checkpoints.
+    Keygen(KeygenArgs),
+    /// Sign a checkpoint of the evidence ledger now.
+    Checkpoint,
+    /// Add, list, show and prove evidence in the ledger.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+    /// Recompute the whole ledger and name any tampered, missing or moved item.
+    Verify(VerifyArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The key's name, which is also the checkpoints' origin line (default: assay.local/<workspace>).
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCommand {
+    /// Record evidence a person provides: a policy, a signed approval, a screenshot, minutes.
+    Add(EvidenceAddArgs),
+    /// List evidence, oldest first.
+    List(EvidenceListArgs),
+    /// Show one evidence item in full.
+    Show(EvidenceIndexArgs),
+    /// Write an inclusion proof of one item against the latest signed checkpoint.
+    Prove(EvidenceProveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EvidenceAddArgs {
+    /// Evidence kind, e.g. manual.document (`assay catalog` lists the kinds controls use).
+    #[arg(long, default_value = "manual.document")]
+    pub kind: String,
+    /// The component or asset it is about, e.g. `policy:information-security`.
+    #[arg(long)]
+    pub subject: String,
+    /// A file to attach (repeatable). Stored content-addressed under .assay/blobs.
+    #[arg(long = "file", value_name = "PATH")]
+    pub files: Vec<std::path::PathBuf>,
+    /// A short title (default: the first file's name).
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Extra facts as a JSON object, merged into the payload.
+    #[arg(long, value_name = "JSON")]
+    pub payload: Option<String>,
+    /// When the fact was true: RFC 3339 time or a date (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub observed_at: Option<String>,
+    /// When the evidence stops being valid: RFC 3339 time or a date.
+    #[arg(long, value_name = "TIME")]
+    pub expires: Option<String>,
+    /// A note for the auditor.
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvidenceListArgs {
+    /// Only this kind.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only this subject.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Only items observed at or after this RFC 3339 time or date.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// At most this many items.
+    #[arg(long)]
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct EvidenceIndexArgs {
+    /// The item's index (from `assay evidence list`).
+    pub index: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct EvidenceProveArgs {
+    /// The item's index.
+    pub index: u64,
+    /// Write the proof here instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A verifier key file to trust (repeatable); by default the workspace's own public key.
+    #[arg(long = "key", value_name = "PATH")]
+    pub keys: Vec<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

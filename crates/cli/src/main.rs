@@ -9,6 +9,7 @@ mod commands;
 mod demo;
 mod diagnostics;
 mod printer;
+mod progress;
 mod settings;
 
 use std::io;
@@ -16,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::args::{CatalogCommand, Cli, Command, ScopeCommand};
+use crate::args::{CatalogCommand, Cli, Command, EvidenceCommand, ScopeCommand};
 use crate::settings::Settings;
 
 /// How a command ended.
@@ -85,6 +86,15 @@ fn run(command: Command, settings: &Settings) -> CommandResult {
             CatalogCommand::Controls(args) => commands::catalog::controls(&args, settings),
             CatalogCommand::Show(args) => commands::catalog::show(&args, settings),
         },
+        Command::Keygen(args) => commands::ledger::keygen(&args, settings),
+        Command::Checkpoint => commands::ledger::checkpoint(settings),
+        Command::Evidence(cmd) => match cmd {
+            EvidenceCommand::Add(args) => commands::evidence::add(&args, settings),
+            EvidenceCommand::List(args) => commands::evidence::list(&args, settings),
+            EvidenceCommand::Show(args) => commands::evidence::show(&args, settings),
+            EvidenceCommand::Prove(args) => commands::evidence::prove(&args, settings),
+        },
+        Command::Verify(args) => commands::ledger::verify(&args, settings),
         Command::Completions(args) => commands::completions::run(&args, settings),
     }
 }

@@ -14,6 +14,8 @@ pub struct Settings {
     pub color: anstream::ColorChoice,
     /// Path of the system description (`--config`, `ASSAY_CONFIG`, default `assay.toml`).
     pub config: PathBuf,
+    /// The workspace: the folder holding the description and its `.assay/` state.
+    pub workspace: PathBuf,
 }
 
 impl Settings {
@@ -24,15 +26,21 @@ impl Settings {
             Some(ColorChoice::Never) => anstream::ColorChoice::Never,
             Some(ColorChoice::Auto) | None => anstream::ColorChoice::Auto,
         };
+        let config = args
+            .config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("assay.toml"));
+        let workspace = match config.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+            _ => PathBuf::from("."),
+        };
         Settings {
             json: args.json,
             quiet: args.quiet,
             verbose: args.verbose,
             color,
-            config: args
-                .config
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("assay.toml")),
+            config,
+            workspace,
         }
     }
 

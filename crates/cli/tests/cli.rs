@@ -343,12 +343,16 @@ fn config_flag_and_env_point_at_another_file() {
 fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
     let t = tmp();
     let out = assay(t.path(), &["demo"]);
+    // The demo's signing key is fresh every run: redact its key hash.
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"kestrel-labs\+[0-9a-f]{8}", "kestrel-labs+[KEY]");
+    let _guard = settings.bind_to_scope();
     assert_snapshot!(render(&out, t.path()), @r#"
     exit: 0
     --- stdout
     Built assay-demo — Kestrel Labs, a fictional AI company
-      parts: company, data platform, ML platform, serving, corporate IT and people, vendors
-      files: .assay-demo, README.md, assay.toml
+      parts: company, governance, data platform, ML platform, serving, corporate IT and people, vendors
+      files: .assay-demo, README.md, assay.toml, policies/acceptable-ai-use.md, policies/data-retention.md, policies/incident-response.md, policies/information-security.md
 
     Checked assay-demo/assay.toml — Kestrel Fraud Scoring API
       categories: security, availability, processing_integrity, confidentiality, privacy · 21 components (20 in scope) · 3 subservice organisations
@@ -386,10 +390,16 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
     0 errors, 2 warnings
     (-v lists the controls for each risk)
 
+    Evidence ledger
+      4 policy documents recorded as manual evidence (#0–#3)
+      checkpoint signed at size 4 by assay.local/kestrel-labs+[KEY]
+      verify: clean (4 items, 1 checkpoint, 4 attachments)
+
     Next
       cd assay-demo && assay scope check -v
+      assay evidence list
+      assay verify
       assay catalog show RISK-EXTRACTION
-      assay catalog controls --stage deployment
       assay init   # describe your own system
     --- stderr
     "#);

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use assay_catalog::{Catalog, Category, Control, Criterion, CriterionId, Entry, Risk, Stage};
 
-use super::{catalog, wrap};
+use super::{catalog, plural, wrap};
 use crate::args::{ControlsArgs, CriteriaArgs, RisksArgs, ShowArgs};
 use crate::diagnostics;
 use crate::printer::style::{self, paint};
@@ -489,13 +489,4 @@ fn show_control(c: &Catalog, x: &Control) -> String {
     };
     let _ = writeln!(out, "\n{} {test}", paint(style::HEADING, "Test:"));
     out
-}
-
-/// `1 control`, `2 controls`.
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }

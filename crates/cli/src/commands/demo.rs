@@ -1,13 +1,25 @@
-//! `assay demo [DIR]`: build the Kestrel Labs workspace and assess it.
+//! `assay demo [DIR]`: build the Kestrel Labs workspace and assess it: scoping, then the evidence
+//! ledger (signing key, policy documents as manual evidence, a signed checkpoint, a clean verify).
 
 use std::fmt::Write as _;
 
+use jiff::Timestamp;
+use serde_json::{Map, json};
+
+use assay_ledger::{EvidenceKind, NoProgress, VerifyReport};
+
+use super::evidence::{ManualInput, manual_evidence};
+use super::ledger::{create_key, ledger_error, open_ledger, parse_time, signer};
+use super::plural;
 use crate::args::DemoArgs;
-use crate::demo::{self, DemoError};
+use crate::demo::{self, Built, DemoError};
 use crate::diagnostics;
 use crate::printer::style::{self, paint};
 use crate::settings::Settings;
 use crate::{CommandResult, ExitStatus};
+
+/// The demo's checkpoint key name (the checkpoints' origin line).
+const KEY_NAME: &str = "assay.local/kestrel-labs";
 
 pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
     let printer = settings.printer();
@@ -27,9 +39,10 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
     let config = built.root.join("assay.toml");
     let scope = super::scope::load(&config)?;
     let report = assay_scope::check(&scope, super::catalog()?);
+    let ledger = record_evidence(&built, Timestamp::now())?;
 
     if printer.json_mode() {
-        printer.json(&serde_json::json!({ "workspace": built, "scope": report }))?;
+        printer.json(&json!({ "workspace": built, "scope": report, "ledger": ledger }))?;
         return Ok(ExitStatus::Success);
     }
 
@@ -46,14 +59,109 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
     printer.out(out)?;
     super::scope::print_report(&printer, &report, settings.verbose > 0)?;
 
+    let mut out = format!("\n{}\n", paint(style::HEADING, "Evidence ledger"));
+    let _ = writeln!(
+        out,
+        "  {} policy documents recorded as manual evidence (#0–#{})",
+        ledger.recorded,
+        ledger.recorded.saturating_sub(1)
+    );
+    let _ = writeln!(
+        out,
+        "  checkpoint signed at size {} by {}",
+        ledger.checkpoint_size, ledger.key_id
+    );
+    let verdict = if ledger.verify.is_clean() {
+        paint(
+            style::OK,
+            format!(
+                "clean ({}, {}, {})",
+                plural(ledger.verify.items, "item"),
+                plural(ledger.verify.checkpoints, "checkpoint"),
+                plural(ledger.verify.blobs, "attachment")
+            ),
+        )
+    } else {
+        paint(
+            style::ERROR,
+            plural(ledger.verify.problems.len(), "problem"),
+        )
+    };
+    let _ = write!(out, "  verify: {verdict}");
+    printer.out(out)?;
+
     let dir = built.root.display();
     printer.note(format!(
-        "\n{}\n  {}\n  {}\n  {}\n  {}",
+        "\n{}\n  {}\n  {}\n  {}\n  {}\n  {}",
         paint(style::HEADING, "Next"),
         paint(style::CMD, format!("cd {dir} && assay scope check -v")),
+        paint(style::CMD, "assay evidence list"),
+        paint(style::CMD, "assay verify"),
         paint(style::CMD, "assay catalog show RISK-EXTRACTION"),
-        paint(style::CMD, "assay catalog controls --stage deployment"),
         paint(style::CMD, "assay init   # describe your own system"),
     ))?;
-    Ok(ExitStatus::Success)
+    Ok(if ledger.verify.is_clean() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    })
+}
+
+/// What the demo put into its ledger.
+#[derive(Debug, serde::Serialize)]
+struct LedgerSummary {
+    recorded: usize,
+    checkpoint_size: u64,
+    key_id: String,
+    verify: VerifyReport,
+}
+
+/// Key, manual evidence, checkpoint, verify: the ledger steps a compliance lead would run by hand.
+fn record_evidence(built: &Built, now: Timestamp) -> Result<LedgerSummary, miette::Report> {
+    let ws = &built.root;
+    create_key(ws, KEY_NAME)?;
+    let Some(key) = signer(ws)? else {
+        return Err(diagnostics::error(
+            "the demo's signing key was not written",
+            "check that the demo directory is writable",
+        ));
+    };
+    let mut ledger = open_ledger(ws, true)?;
+    let mut batch = Vec::new();
+    for doc in &built.manual {
+        let file = ws.join(doc.path);
+        batch.push(manual_evidence(
+            &ledger,
+            ManualInput {
+                kind: EvidenceKind::ManualDocument,
+                subject: doc.subject,
+                files: std::slice::from_ref(&file),
+                locator: Some(doc.path.to_owned()),
+                title: Some(doc.title.to_owned()),
+                payload: Map::from_iter([("approved_by".to_owned(), json!("CEO"))]),
+                observed_at: parse_time("approval date", doc.approved)?,
+                expires_at: Some(parse_time("expiry date", &doc.expires)?),
+                note: Some(format!(
+                    "Approved {}; review due {}",
+                    doc.approved, doc.expires
+                )),
+                now,
+            },
+        )?);
+    }
+    ledger
+        .append(&batch, &mut NoProgress)
+        .map_err(ledger_error)?;
+    let checkpoint = ledger
+        .checkpoint(key.name(), &key, now)
+        .map_err(ledger_error)?;
+    let verify = ledger
+        .verify(&[key.verifier_key()], &mut NoProgress)
+        .map_err(ledger_error)?;
+    Ok(LedgerSummary {
+        recorded: batch.len(),
+        checkpoint_size: checkpoint.tree_size,
+        key_id: key.verifier_key().key_id(),
+        verify,
+    })
 }

@@ -4,7 +4,9 @@
 pub mod catalog;
 pub mod completions;
 pub mod demo;
+pub mod evidence;
 pub mod init;
+pub mod ledger;
 pub mod scope;
 
 use assay_catalog::Catalog;
@@ -19,6 +21,24 @@ pub fn catalog() -> Result<&'static Catalog, miette::Report> {
             "this is a defect in this build of assay; please report it",
         )
     })
+}
+
+/// `1 control`, `2 controls`: every noun Assay counts takes a plain `s`.
+pub fn plural(n: impl TryInto<u64>, word: &str) -> String {
+    let n: u64 = n.try_into().unwrap_or(u64::MAX);
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Prefix every line of `text` with `indent`.
+pub fn wrap_lines(text: &str, indent: &str) -> String {
+    text.lines()
+        .map(|l| format!("{indent}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Wrap `text` to `width` columns, each line prefixed with `indent`.

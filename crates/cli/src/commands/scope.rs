@@ -5,7 +5,7 @@ use std::path::Path;
 
 use assay_scope::{Report, Scope, Severity};
 
-use super::catalog;
+use super::{catalog, plural};
 use crate::diagnostics;
 use crate::printer::Printer;
 use crate::printer::style::{self, paint};
@@ -69,13 +69,9 @@ pub fn print_report(
     let _ = writeln!(
         out,
         "  categories: {categories} · {} ({} in scope) · {}",
-        plural(report.components, "component", "components"),
+        plural(report.components, "component"),
         report.in_scope,
-        plural(
-            report.subservices,
-            "subservice organisation",
-            "subservice organisations"
-        )
+        plural(report.subservices, "subservice organisation")
     );
     for f in &report.findings {
         let (label, s) = match f.severity {
@@ -158,8 +154,8 @@ pub fn print_report(
     }
     let summary = format!(
         "{}, {}",
-        plural(report.errors(), "error", "errors"),
-        plural(report.warnings(), "warning", "warnings")
+        plural(report.errors(), "error"),
+        plural(report.warnings(), "warning")
     );
     let summary = if report.errors() > 0 {
         paint(style::ERROR, summary)
@@ -174,8 +170,4 @@ pub fn print_report(
         printer.note(paint(style::DIM, "(-v lists the controls for each risk)"))?;
     }
     Ok(())
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }

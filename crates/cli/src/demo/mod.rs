@@ -8,6 +8,7 @@
 mod company;
 mod corporate;
 mod data_platform;
+mod governance;
 mod ml_platform;
 mod serving;
 mod vendors;
@@ -42,6 +43,20 @@ pub struct Workspace {
     root: PathBuf,
     toml: String,
     files: Vec<String>,
+    manual: Vec<ManualDocument>,
+}
+
+/// A document a person would record with `assay evidence add`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ManualDocument {
+    /// Path relative to the workspace.
+    pub path: &'static str,
+    pub subject: &'static str,
+    pub title: &'static str,
+    /// Approval date (`YYYY-MM-DD`): the evidence's observed time.
+    pub approved: &'static str,
+    /// Expiry date (`YYYY-MM-DD`).
+    pub expires: String,
 }
 
 impl Workspace {
@@ -79,6 +94,8 @@ pub struct Built {
     pub system: &'static str,
     pub files: Vec<String>,
     pub parts: Vec<&'static str>,
+    /// Documents to record as manual evidence.
+    pub manual: Vec<ManualDocument>,
 }
 
 /// Build the demo workspace in `dir`, replacing an earlier demo there.
@@ -88,9 +105,11 @@ pub fn build(dir: &Path, force: bool) -> Result<Built, DemoError> {
         root: dir.to_owned(),
         toml: String::new(),
         files: Vec::new(),
+        manual: Vec::new(),
     };
-    let parts: [(&'static str, BuildPart); 6] = [
+    let parts: [(&'static str, BuildPart); 7] = [
         ("company", company::build),
+        ("governance", governance::build),
         ("data platform", data_platform::build),
         ("ML platform", ml_platform::build),
         ("serving", serving::build),
@@ -113,6 +132,7 @@ pub fn build(dir: &Path, force: bool) -> Result<Built, DemoError> {
         system: company::SYSTEM,
         files: ws.files,
         parts: parts.iter().map(|(name, _)| *name).collect(),
+        manual: ws.manual,
     })
 }
 
