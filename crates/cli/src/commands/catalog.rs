@@ -316,11 +316,7 @@ pub fn show(args: &ShowArgs, settings: &Settings) -> CommandResult {
 }
 
 fn show_criterion(c: &Catalog, x: &Criterion) -> String {
-    let mut out = format!(
-        "{}  {}\n",
-        paint(style::ID, x.id),
-        paint(style::HEADING, &x.title)
-    );
+    let mut out = header(x.id, &x.title);
     let series = c.series(&x.series);
     let series_name = series.map(|s| s.name.as_str()).unwrap_or("");
     let coso = x
@@ -355,12 +351,7 @@ fn show_criterion(c: &Catalog, x: &Criterion) -> String {
         controls.len()
     );
     for ctl in &controls {
-        let _ = writeln!(
-            out,
-            "  {}  {}",
-            paint(style::ID, format!("{:<6}", ctl.id)),
-            ctl.title
-        );
+        row(&mut out, &ctl.id, &ctl.title);
     }
     let risks: Vec<_> = c.risks_for_criterion(x.id).collect();
     if !risks.is_empty() {
@@ -379,11 +370,7 @@ fn show_criterion(c: &Catalog, x: &Criterion) -> String {
 }
 
 fn show_risk(c: &Catalog, r: &Risk) -> String {
-    let mut out = format!(
-        "{}  {}\n",
-        paint(style::ID, &r.id),
-        paint(style::HEADING, &r.title)
-    );
+    let mut out = header(&r.id, &r.title);
     let stages: Vec<&str> = r.stages.iter().map(|s| s.key()).collect();
     let _ = writeln!(
         out,
@@ -412,12 +399,7 @@ fn show_risk(c: &Catalog, r: &Risk) -> String {
         controls.len()
     );
     for ctl in controls {
-        let _ = writeln!(
-            out,
-            "  {}  {}",
-            paint(style::ID, format!("{:<6}", ctl.id)),
-            ctl.title
-        );
+        row(&mut out, &ctl.id, &ctl.title);
     }
     if !r.nist_ai_rmf.is_empty() {
         let _ = writeln!(
@@ -431,11 +413,7 @@ fn show_risk(c: &Catalog, r: &Risk) -> String {
 }
 
 fn show_control(c: &Catalog, x: &Control) -> String {
-    let mut out = format!(
-        "{}  {}\n",
-        paint(style::ID, &x.id),
-        paint(style::HEADING, &x.title)
-    );
+    let mut out = header(&x.id, &x.title);
     let _ = writeln!(
         out,
         "{}\n",
@@ -489,4 +467,14 @@ fn show_control(c: &Catalog, x: &Control) -> String {
     };
     let _ = writeln!(out, "\n{} {test}", paint(style::HEADING, "Test:"));
     out
+}
+
+/// The first line of `catalog show`: the id and the title.
+fn header(id: impl std::fmt::Display, title: &str) -> String {
+    format!("{}  {}\n", paint(style::ID, id), paint(style::HEADING, title))
+}
+
+/// A listed control: padded id, then its title.
+fn row(out: &mut String, id: &str, title: &str) {
+    let _ = writeln!(out, "  {}  {title}", paint(style::ID, format!("{id:<6}")));
 }
