@@ -97,7 +97,7 @@ pub struct KeygenArgs {
 pub enum EvidenceCommand {
     /// Record evidence a person provides: a policy, a signed approval, a screenshot, minutes.
     Add(EvidenceAddArgs),
-    /// List evidence, oldest first.
+    /// List evidence in the order it was recorded.
     List(EvidenceListArgs),
     /// Show one evidence item in full.
     Show(EvidenceIndexArgs),

@@ -471,7 +471,11 @@ fn show_control(c: &Catalog, x: &Control) -> String {
 
 /// The first line of `catalog show`: the id and the title.
 fn header(id: impl std::fmt::Display, title: &str) -> String {
-    format!("{}  {}\n", paint(style::ID, id), paint(style::HEADING, title))
+    format!(
+        "{}  {}\n",
+        paint(style::ID, id),
+        paint(style::HEADING, title)
+    )
 }
 
 /// A listed control: padded id, then its title.

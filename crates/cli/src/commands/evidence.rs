@@ -129,7 +129,9 @@ pub fn add(args: &EvidenceAddArgs, settings: &Settings) -> CommandResult {
             "Added evidence #{} ({}, {})",
             outcome.index, item.kind, item.subject
         ))?;
-        if checkpoint.is_none() {
+        if let Some(size) = checkpoint {
+            printer.note(format!("Signed a checkpoint at size {size}."))?;
+        } else {
             printer.note("Not yet covered by a signed checkpoint: run `assay keygen`, then `assay checkpoint`.")?;
         }
     } else {
@@ -232,20 +234,26 @@ pub fn list(args: &EvidenceListArgs, settings: &Settings) -> CommandResult {
         printer.out("No evidence matches.")?;
         return Ok(ExitStatus::Success);
     }
+    let width = items
+        .iter()
+        .map(|it| it.evidence.subject.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
     for it in &items {
         let e = &it.evidence;
         let _ = writeln!(
             out,
-            "{} {}  {:<24} {}  {}",
+            "{} {}  {:<24} {:<width$}  {}",
             paint(style::ID, format!("#{:<5}", it.index)),
             e.observed_at.strftime("%Y-%m-%d %H:%M"),
             e.kind.to_string(),
             e.subject,
-            paint(style::DIM, &e.source.locator)
+            paint(style::DIM, &e.source.locator),
+            width = width
         );
     }
-    let _ = write!(out, "{} items", items.len());
+    let _ = write!(out, "{}", super::plural(items.len(), "item"));
     printer.out(out)?;
     Ok(ExitStatus::Success)
 }

@@ -45,6 +45,12 @@ pub fn ledger_error(err: LedgerError) -> miette::Report {
             "use a kind such as manual.document, access_review or incident, or `custom.<name>` for your own"
         }
         LedgerError::IndexOutOfRange { .. } => "list the items with `assay evidence list`",
+        LedgerError::InvalidEvidence { .. } => {
+            "fix the value named; integers beyond ±2^53 must be written as strings in --payload"
+        }
+        LedgerError::InvalidKey { .. } => {
+            "key names are non-empty and contain no spaces or `+`, e.g. example.com/ledger"
+        }
         LedgerError::NoCheckpoint { .. } => {
             "sign one with `assay checkpoint` (needs a key: `assay keygen`)"
         }
@@ -85,13 +91,20 @@ pub fn signer(workspace: &Path) -> Result<Option<CheckpointSigner>, miette::Repo
 }
 
 /// Parse `2026-03-31` (midnight UTC) or an RFC 3339 time.
+/// A date-time without an offset is read as UTC.
 pub fn parse_time(flag: &str, raw: &str) -> Result<Timestamp, miette::Report> {
     if let Ok(ts) = raw.parse::<Timestamp>() {
         return Ok(ts);
     }
-    raw.parse::<jiff::civil::Date>()
-        .ok()
-        .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+    let civil = if raw.contains(['T', 't', ' ']) {
+        raw.parse::<jiff::civil::DateTime>().ok()
+    } else {
+        raw.parse::<jiff::civil::Date>()
+            .ok()
+            .map(|d| d.to_datetime(jiff::civil::Time::midnight()))
+    };
+    civil
+        .and_then(|dt| dt.to_zoned(jiff::tz::TimeZone::UTC).ok())
         .map(|z| z.timestamp())
         .ok_or_else(|| {
             diagnostics::error(
@@ -246,11 +259,15 @@ pub fn verify(args: &VerifyArgs, settings: &Settings) -> CommandResult {
             report.root
         ))?;
         if report.checkpoints == 0 {
-            printer.note("No signed checkpoint yet: run `assay keygen` and `assay checkpoint` so others can check the ledger too.")?;
+            if private_key_path(ws).exists() {
+                printer.note("The ledger holds no checkpoint although a signing key exists: if checkpoints were signed before, they were removed.")?;
+            } else {
+                printer.note("No signed checkpoint yet: run `assay keygen` and `assay checkpoint` so others can check the ledger too.")?;
+            }
         }
     } else {
         let mut out = format!(
-            "{} {} in {}\n",
+            "{} {} ({} checked)\n",
             paint(style::ERROR, "Ledger tampered or damaged:"),
             plural(report.problems.len(), "problem"),
             plural(report.items, "item")
@@ -273,4 +290,29 @@ pub fn verify(args: &VerifyArgs, settings: &Settings) -> CommandResult {
     } else {
         ExitStatus::Failure
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn times_keep_their_time_of_day_and_default_to_utc() {
+        let t = |s: &str| parse_time("--t", s).map(|ts| ts.to_string()).ok();
+        assert_eq!(t("2026-03-31").as_deref(), Some("2026-03-31T00:00:00Z"));
+        assert_eq!(
+            t("2026-03-31T14:05:00").as_deref(),
+            Some("2026-03-31T14:05:00Z")
+        );
+        assert_eq!(
+            t("2026-03-31 14:05").as_deref(),
+            Some("2026-03-31T14:05:00Z")
+        );
+        assert_eq!(
+            t("2026-03-31T14:05:00+02:00").as_deref(),
+            Some("2026-03-31T12:05:00Z")
+        );
+        assert_eq!(t("last tuesday"), None);
+        assert_eq!(t("2026-13-01"), None);
+    }
 }
