@@ -123,14 +123,19 @@ impl Evidence {
         self.validate()?;
         let (canonical, payload_range) = self.encode()?;
         let payload_digest = Sha256Digest::of(&canonical[payload_range]);
-        let observed = self.observed_at.to_string();
+        let mut observed = Vec::with_capacity(40);
+        write_ts(&mut observed, &self.observed_at);
+        let observed = observed
+            .get(1..observed.len() - 1)
+            .and_then(|t| std::str::from_utf8(t).ok())
+            .unwrap_or_default();
         Ok(PreparedItem {
             leaf_hash: leaf_hash(&canonical),
             idempotency_key: idempotency_key(
                 self.kind.as_str(),
                 &self.subject,
                 &self.source.locator,
-                &observed,
+                observed,
                 &payload_digest,
             ),
             canonical,
@@ -148,7 +153,7 @@ impl Evidence {
 
     /// Members in UTF-16 order of their (ASCII) names; returns the byte range of the payload.
     fn encode(&self) -> Result<(Vec<u8>, std::ops::Range<usize>), FieldError> {
-        let mut o = Vec::with_capacity(384);
+        let mut o = Vec::with_capacity(1024);
         o.extend_from_slice(b"{\"attachments\":[");
         for (i, a) in self.attachments.iter().enumerate() {
             if i > 0 {
@@ -192,8 +197,13 @@ impl Evidence {
     }
 }
 
+/// A timestamp as a JSON string (RFC 3339 text never needs escaping), written without an intermediate `String`.
 fn write_ts(out: &mut Vec<u8>, ts: &Timestamp) {
-    jcs::write_str(out, &ts.to_string());
+    use std::io::Write as _;
+    out.push(b'"');
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "{ts}");
+    out.push(b'"');
 }
 
 /// Whether jiff writes this instant as a plain RFC 3339 date-time (four-digit, non-negative year).

@@ -52,7 +52,8 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value) -> Result<(), JcsError> {
         }
         Value::Object(map) => {
             let mut members: Vec<(&String, &Value)> = map.iter().collect();
-            members.sort_by(|a, b| utf16_cmp(a.0, b.0));
+            // Member names are unique, so an unstable sort gives the same order.
+            members.sort_unstable_by(|a, b| utf16_cmp(a.0, b.0));
             out.push(b'{');
             for (i, (k, v)) in members.into_iter().enumerate() {
                 if i > 0 {
@@ -75,11 +76,34 @@ fn prefix(mut e: JcsError, segment: &str) -> JcsError {
 }
 
 /// Compare two strings by their UTF-16 code units (RFC 8785 §3.2.3).
+///
+/// UTF-8 byte order is code point order, which agrees with UTF-16 order except between a character in
+/// U+E000..=U+FFFF and a supplementary one. So the bytes decide unless the strings first differ inside such a
+/// pair of non-ASCII characters; only then are the code units compared.
 pub fn utf16_cmp(a: &str, b: &str) -> Ordering {
-    if a.is_ascii() && b.is_ascii() {
-        return a.as_bytes().cmp(b.as_bytes());
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let same = x.iter().zip(y).take_while(|(p, q)| p == q).count();
+    match (x.get(same), y.get(same)) {
+        (Some(&p), Some(&q)) if p >= 0x80 && q >= 0x80 => {
+            // Back up to the start of the differing characters and compare from there.
+            let mut start = same;
+            while start > 0 && !a.is_char_boundary(start) {
+                start -= 1;
+            }
+            a[start..].encode_utf16().cmp(b[start..].encode_utf16())
+        }
+        _ => x.cmp(y),
     }
-    a.encode_utf16().cmp(b.encode_utf16())
+}
+
+/// Whether any of the 8 bytes of `w` is a control character, `"` or `\\` (SWAR: high bit of each lane).
+fn needs_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    // Bytes below 0x20: subtracting 0x20 borrows into the high bit (only for bytes without it set).
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    control | has_zero(w ^ (ONES * u64::from(b'"'))) | has_zero(w ^ (ONES * u64::from(b'\\'))) != 0
 }
 
 /// Write a JSON string literal in canonical form.
@@ -87,8 +111,18 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
     let bytes = s.as_bytes();
+    // Fast path: copy whole 8-byte words that need no escaping.
+    let mut clean = 0;
+    while let Some(word) = bytes.get(clean..clean + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        if needs_escape(u64::from_le_bytes(w)) {
+            break;
+        }
+        clean += 8;
+    }
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    for (i, &b) in bytes.iter().enumerate().skip(clean) {
         let esc: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -121,7 +155,7 @@ fn write_number(out: &mut Vec<u8>, n: &Number) -> Result<(), String> {
                 "integer {u} is larger than 2^53 and cannot be canonicalised exactly; send it as a string"
             ));
         }
-        out.extend_from_slice(u.to_string().as_bytes());
+        write_u64(out, u);
         return Ok(());
     }
     if let Some(i) = n.as_i64() {
@@ -130,7 +164,10 @@ fn write_number(out: &mut Vec<u8>, n: &Number) -> Result<(), String> {
                 "integer {i} is smaller than -2^53 and cannot be canonicalised exactly; send it as a string"
             ));
         }
-        out.extend_from_slice(i.to_string().as_bytes());
+        if i < 0 {
+            out.push(b'-');
+        }
+        write_u64(out, i.unsigned_abs());
         return Ok(());
     }
     match n.as_f64() {
@@ -140,6 +177,21 @@ fn write_number(out: &mut Vec<u8>, n: &Number) -> Result<(), String> {
         }
         _ => Err(format!("number {n} is not a finite IEEE 754 double")),
     }
+}
+
+/// Decimal digits of an integer, without allocating.
+pub fn write_u64(out: &mut Vec<u8>, mut u: u64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&buf[at..]);
 }
 
 /// Format a finite double as ECMAScript `Number.prototype.toString` does (ECMA-262 Number::toString, radix 10).
@@ -155,6 +207,11 @@ pub fn write_f64(out: &mut Vec<u8>, v: f64) {
     } else {
         v
     };
+    // Integral values below 2^53 print as plain integers.
+    if v.fract() == 0.0 && v < MAX_EXACT_INTEGER as f64 {
+        write_u64(out, v as u64);
+        return;
+    }
     // Rust's `{:e}` gives the shortest digit string that round-trips, e.g. "1.2345e-7", "5e-324", "1e21".
     let sci = format!("{v:e}");
     let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));

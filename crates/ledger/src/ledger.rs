@@ -1,6 +1,6 @@
 //! The facade the CLI and collectors use: open/init a workspace ledger, append, blobs, checkpoints, proofs, verify.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -11,14 +11,13 @@ use serde::{Deserialize, Serialize};
 use crate::Progress;
 use crate::blob::{BlobState, BlobStore};
 use crate::digest::{Sha256Digest, leaf_hash};
+use crate::envelope;
 use crate::error::{LedgerError, Result};
-use crate::evidence::{Evidence, idempotency_key};
+use crate::evidence::{Evidence, PreparedItem};
 use crate::merkle::{self, CompactRange};
 use crate::note::{Checkpoint, CheckpointSigner, VerifierKey};
 use crate::sqlite::SqliteStore;
-use crate::store::{
-    AppendOutcome, EvidenceStore, ListFilter, RowRef, StoredCheckpoint, StoredRow, position_tag,
-};
+use crate::store::{AppendOutcome, EvidenceStore, ListFilter, RowRef, StoredCheckpoint, StoredRow};
 
 /// Folder of Assay's state inside a workspace.
 pub const ASSAY_DIR: &str = ".assay";
@@ -103,17 +102,33 @@ impl Ledger {
     /// Append a batch in one transaction. Every item is validated and every attachment must already be in the
     /// blob store; if anything is wrong nothing is written. Items identical in (kind, subject, source locator,
     /// observed_at, payload) to a stored item are not stored again and report the existing index.
+    ///
+    /// Large batches are canonicalised and hashed on worker threads, chunk by chunk, while the store writes the
+    /// chunks already prepared.
     pub fn append(
         &mut self,
         batch: &[Evidence],
         progress: &mut dyn Progress,
     ) -> Result<Vec<AppendOutcome>> {
-        progress.set_total(batch.len() as u64);
-        let prepared = prepare_batch(batch)?;
-        let mut seen_blobs: HashMap<Sha256Digest, ()> = HashMap::new();
-        for item in &prepared {
-            for a in &item.attachments {
-                if seen_blobs.insert(*a, ()).is_none() && !self.blobs.contains(a) {
+        self.append_batched(batch, batch.len().max(1), progress)
+    }
+
+    /// Append `items` in transactions of `batch` items each: every batch is durable when the next one starts, and
+    /// the workers keep preparing the next batch while one is being committed. Attachments are checked for all
+    /// items first (nothing is written if one is missing). If an item is invalid or the store fails, the batches
+    /// before the failing one stay stored and the failing one is not; the error names the item's position in
+    /// `items`.
+    pub fn append_batched(
+        &mut self,
+        items: &[Evidence],
+        batch: usize,
+        progress: &mut dyn Progress,
+    ) -> Result<Vec<AppendOutcome>> {
+        progress.set_total(items.len() as u64);
+        let mut seen_blobs: HashSet<Sha256Digest> = HashSet::new();
+        for ev in items {
+            for a in &ev.attachments {
+                if seen_blobs.insert(*a) && !self.blobs.contains(a) {
                     return Err(LedgerError::MissingBlob {
                         digest: *a,
                         path: self.blobs.path_of(a),
@@ -121,7 +136,83 @@ impl Ledger {
                 }
             }
         }
-        self.store.append(&prepared, progress)
+        let batch = batch.max(1);
+        let workers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_WORKERS);
+        if workers < 2 || items.len() < PARALLEL_FROM {
+            let mut outcomes = Vec::with_capacity(items.len());
+            for (b, part) in items.chunks(batch).enumerate() {
+                let prepared = prepare_chunk(b * batch, part);
+                outcomes.extend(
+                    self.store
+                        .append(&mut std::iter::once(prepared), progress)?,
+                );
+            }
+            return Ok(outcomes);
+        }
+        // Chunks never straddle two batches: (start, end) positions in `items`.
+        let chunks: Vec<(usize, usize)> = (0..items.len())
+            .step_by(batch)
+            .flat_map(|b| {
+                let end = (b + batch).min(items.len());
+                (b..end)
+                    .step_by(CHUNK)
+                    .map(move |c| (c, (c + CHUNK).min(end)))
+            })
+            .collect();
+        let store = &mut self.store;
+        let chunks = &chunks;
+        std::thread::scope(|s| {
+            let mut receivers = Vec::with_capacity(workers);
+            for w in 0..workers {
+                // Deep enough that the workers prepare a whole batch ahead while one is being committed.
+                let depth = (batch / CHUNK / workers).clamp(2, 64);
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<PreparedItem>>>(depth);
+                receivers.push(rx);
+                s.spawn(move || {
+                    for &(start, end) in chunks.iter().skip(w).step_by(workers) {
+                        let prepared = prepare_chunk(start, &items[start..end]);
+                        let failed = prepared.is_err();
+                        if tx.send(prepared).is_err() || failed {
+                            return;
+                        }
+                    }
+                });
+            }
+            let mut next_chunk = 0usize;
+            let mut outcomes = Vec::with_capacity(items.len());
+            let mut result = Ok(());
+            while next_chunk < chunks.len() {
+                let batch_start = chunks[next_chunk].0;
+                let batch_end = (batch_start + batch).min(items.len());
+                let receivers = &receivers;
+                let first = next_chunk;
+                let count = chunks[first..]
+                    .iter()
+                    .take_while(|c| c.1 <= batch_end)
+                    .count();
+                next_chunk += count;
+                let mut ordered = (first..first + count).map(|c| {
+                    receivers[c % workers].recv().unwrap_or_else(|_| {
+                        Err(LedgerError::InvalidEvidence {
+                            position: chunks[c].0,
+                            field: String::new(),
+                            reason: "preparing the batch failed unexpectedly".into(),
+                        })
+                    })
+                });
+                match store.append(&mut ordered, progress) {
+                    Ok(o) => outcomes.extend(o),
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
+                }
+            }
+            drop(receivers);
+            result.map(|()| outcomes)
+        })
     }
 
     /// Store bytes as a blob (at most `limit` bytes); returns the digest to put in `Evidence::attachments`.
@@ -251,7 +342,17 @@ impl Ledger {
         trusted: &[VerifierKey],
         progress: &mut dyn Progress,
     ) -> Result<VerifyReport> {
-        verify(self.store.as_ref(), &self.blobs, trusted, progress)
+        self.verify_with(trusted, VerifyOptions::default(), progress)
+    }
+
+    /// [`Ledger::verify`] with options (see [`VerifyOptions`]).
+    pub fn verify_with(
+        &self,
+        trusted: &[VerifierKey],
+        options: VerifyOptions,
+        progress: &mut dyn Progress,
+    ) -> Result<VerifyReport> {
+        verify(self.store.as_ref(), &self.blobs, trusted, options, progress)
     }
 
     /// Cursor of a collector.
@@ -265,52 +366,26 @@ impl Ledger {
     }
 }
 
-/// Validate, canonicalise and hash a batch; large batches are split over the available cores. The error names
-/// the first (lowest) failing position.
-fn prepare_batch(batch: &[Evidence]) -> Result<Vec<crate::evidence::PreparedItem>> {
-    let one = |offset: usize, part: &[Evidence]| {
-        part.iter()
-            .enumerate()
-            .map(|(i, ev)| {
-                ev.prepare().map_err(|e| LedgerError::InvalidEvidence {
-                    position: offset + i,
-                    field: e.field,
-                    reason: e.reason,
-                })
+/// Items per prepared chunk handed from the workers to the store.
+const CHUNK: usize = 1024;
+/// Batches smaller than this are prepared on the calling thread.
+const PARALLEL_FROM: usize = 2 * CHUNK;
+/// At most this many preparing threads.
+const MAX_WORKERS: usize = 4;
+
+/// Validate, canonicalise and hash part of a batch starting at batch position `offset`. The error names the
+/// first failing position.
+fn prepare_chunk(offset: usize, part: &[Evidence]) -> Result<Vec<PreparedItem>> {
+    part.iter()
+        .enumerate()
+        .map(|(i, ev)| {
+            ev.prepare().map_err(|e| LedgerError::InvalidEvidence {
+                position: offset + i,
+                field: e.field,
+                reason: e.reason,
             })
-            .collect::<Result<Vec<_>>>()
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    if threads < 2 || batch.len() < 2048 {
-        return one(0, batch);
-    }
-    let chunk = batch.len().div_ceil(threads);
-    let parts: Vec<Result<Vec<_>>> = std::thread::scope(|s| {
-        let handles: Vec<_> = batch
-            .chunks(chunk)
-            .enumerate()
-            .map(|(k, part)| s.spawn(move || one(k * chunk, part)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(LedgerError::InvalidEvidence {
-                        position: 0,
-                        field: String::new(),
-                        reason: "preparing the batch failed unexpectedly".into(),
-                    })
-                })
-            })
-            .collect()
-    });
-    let mut out = Vec::with_capacity(batch.len());
-    for part in parts {
-        out.extend(part?);
-    }
-    Ok(out)
+        })
+        .collect()
 }
 
 fn decode(row: StoredRow) -> Result<StoredItem> {
@@ -457,52 +532,64 @@ impl VerifyReport {
     }
 }
 
-/// The fields of a stored item that verify compares with the listing columns; the payload stays unparsed.
-#[derive(Deserialize)]
-struct ItemHeader<'a> {
-    #[serde(borrow)]
-    kind: std::borrow::Cow<'a, str>,
-    #[serde(borrow)]
-    subject: std::borrow::Cow<'a, str>,
-    #[serde(borrow)]
-    source: SourceHeader<'a>,
-    #[serde(borrow)]
-    observed_at: std::borrow::Cow<'a, str>,
-    #[serde(borrow)]
-    payload: &'a serde_json::value::RawValue,
-    #[serde(borrow)]
-    attachments: Vec<std::borrow::Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-struct SourceHeader<'a> {
-    #[serde(borrow)]
-    locator: std::borrow::Cow<'a, str>,
-}
-
 const MAX_LISTED_GAP: u64 = 20;
+
+/// How thoroughly `verify` checks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VerifyOptions {
+    /// Also decode every item, check that its stored bytes are exactly its canonical form, and recompute its
+    /// idempotency key (about three times slower).
+    pub deep: bool,
+}
+
+/// A position whose content and recorded leaf hash disagree.
+struct Mismatch {
+    index: u64,
+    computed: Sha256Digest,
+    recorded: Option<Sha256Digest>,
+    kind: Option<String>,
+    subject: Option<String>,
+}
 
 struct Verifier<'a> {
     blobs: &'a BlobStore,
+    deep: bool,
     blob_cache: HashMap<Sha256Digest, BlobState>,
     problems: Vec<Problem>,
+    mismatches: Vec<Mismatch>,
     range: CompactRange,
     roots_at: BTreeMap<u64, Option<Sha256Digest>>,
+    /// The smallest checkpoint size not yet reached by the scan (`u64::MAX` when none is left).
+    next_root_at: u64,
     next: u64,
+}
+
+/// Kind and subject of stored bytes for a problem report (slow path: only for items with a problem).
+fn describe(canonical: &[u8]) -> (Option<String>, Option<String>) {
+    #[derive(Deserialize)]
+    struct KindSubject {
+        kind: Option<String>,
+        subject: Option<String>,
+    }
+    match serde_json::from_slice::<KindSubject>(canonical) {
+        Ok(ks) => (ks.kind, ks.subject),
+        Err(_) => (envelope::read(canonical).map(|e| e.kind.to_owned()), None),
+    }
 }
 
 impl Verifier<'_> {
     fn problem(
         &mut self,
         index: Option<u64>,
-        row: Option<&RowRef<'_>>,
+        canonical: Option<&[u8]>,
         category: ProblemCategory,
         what: String,
     ) {
+        let (kind, subject) = canonical.map(describe).unwrap_or((None, None));
         self.problems.push(Problem {
             index,
-            kind: row.map(|r| r.kind.to_owned()),
-            subject: row.map(|r| r.subject.to_owned()),
+            kind,
+            subject,
             category,
             what,
         });
@@ -535,8 +622,15 @@ impl Verifier<'_> {
     fn push_leaf(&mut self, leaf: Sha256Digest) {
         self.range.push(leaf);
         let size = self.range.size();
-        if let Some(slot) = self.roots_at.get_mut(&size) {
-            *slot = Some(self.range.root());
+        if size == self.next_root_at {
+            if let Some(slot) = self.roots_at.get_mut(&size) {
+                *slot = Some(self.range.root());
+            }
+            self.next_root_at = self
+                .roots_at
+                .range(size + 1..)
+                .next()
+                .map_or(u64::MAX, |(k, _)| *k);
         }
     }
 
@@ -544,7 +638,7 @@ impl Verifier<'_> {
         let Ok(index) = u64::try_from(r.index) else {
             self.problem(
                 None,
-                Some(&r),
+                Some(r.canonical),
                 ProblemCategory::Moved,
                 format!("a row has the invalid index {}", r.index),
             );
@@ -558,150 +652,180 @@ impl Verifier<'_> {
             }
         }
         self.next = index + 1;
-        let i = Some(index);
         let computed = leaf_hash(r.canonical);
-        let stored = Sha256Digest::from_slice(r.leaf_hash);
-        let leaf_ok = stored == Some(computed);
-        if !leaf_ok {
-            let recorded = stored.map_or_else(|| "a damaged value".to_owned(), |s| s.to_string());
-            self.problem(
-                i,
-                Some(&r),
-                ProblemCategory::ContentChanged,
-                format!(
-                    "item {index} was altered: its stored content hashes to {computed}, but the ledger recorded leaf hash {recorded}"
-                ),
-            );
-        }
-        let tag = Sha256Digest::from_slice(r.position_tag);
-        let placed = [stored, Some(computed)]
-            .into_iter()
-            .flatten()
-            .any(|l| Some(position_tag(index, &l)) == tag);
-        if !placed {
-            self.problem(
-                i,
-                Some(&r),
-                ProblemCategory::Moved,
-                format!("item {index} is not the item that was appended at position {index}: rows were swapped, reordered or rewritten"),
-            );
+        if r.recorded_leaf != computed.0 {
+            let recorded = Sha256Digest::from_slice(r.recorded_leaf);
+            let (kind, subject) = describe(r.canonical);
+            self.mismatches.push(Mismatch {
+                index,
+                computed,
+                recorded,
+                kind,
+                subject,
+            });
         }
         self.push_leaf(computed);
-        self.check_fields(index, &r);
+        let i = Some(index);
+        let Some(env) = envelope::read(r.canonical) else {
+            self.problem(
+                i,
+                Some(r.canonical),
+                ProblemCategory::Undecodable,
+                format!("item {index}'s stored bytes are not a canonical evidence item"),
+            );
+            return;
+        };
+        if r.listed_kind != Some(env.kind) {
+            let what = match r.listed_kind {
+                Some(listed) => format!(
+                    "item {index} is listed under kind `{listed}`, but its content says `{}`",
+                    env.kind
+                ),
+                None => format!(
+                    "item {index} is not listed under its kind `{}`: listing that kind would miss it",
+                    env.kind
+                ),
+            };
+            self.problem(i, Some(r.canonical), ProblemCategory::IndexColumns, what);
+        }
+        if env.attachment_count() > 0 {
+            let digests: Vec<Sha256Digest> = env.attachments().collect();
+            for d in digests {
+                self.check_blob(index, r.canonical, d);
+            }
+        }
+        if self.deep {
+            self.deep_check(index, &r);
+        }
     }
 
-    fn check_fields(&mut self, index: u64, r: &RowRef<'_>) {
+    fn check_blob(&mut self, index: u64, canonical: &[u8], d: Sha256Digest) {
+        let blobs = self.blobs;
+        let state = self
+            .blob_cache
+            .entry(d)
+            .or_insert_with(|| blobs.check(&d))
+            .clone();
+        let path = self.blobs.path_of(&d);
         let i = Some(index);
-        let header: ItemHeader<'_> = match serde_json::from_slice(r.canonical) {
-            Ok(h) => h,
+        match state {
+            BlobState::Ok => {}
+            BlobState::Missing => self.problem(
+                i,
+                Some(canonical),
+                ProblemCategory::BlobMissing,
+                format!(
+                    "attachment {d} of item {index} is missing (expected at {})",
+                    path.display()
+                ),
+            ),
+            BlobState::Changed(actual) => self.problem(
+                i,
+                Some(canonical),
+                ProblemCategory::BlobChanged,
+                format!(
+                    "attachment {d} of item {index} was altered: {} now hashes to {actual}",
+                    path.display()
+                ),
+            ),
+            BlobState::Unreadable(e) => self.problem(
+                i,
+                Some(canonical),
+                ProblemCategory::BlobChanged,
+                format!(
+                    "attachment {d} of item {index} cannot be read at {}: {e}",
+                    path.display()
+                ),
+            ),
+        }
+    }
+
+    /// Decode the item, re-encode it and compare; recompute the idempotency key.
+    fn deep_check(&mut self, index: u64, r: &RowRef<'_>) {
+        let i = Some(index);
+        let ev = match Evidence::from_canonical(r.canonical) {
+            Ok(ev) => ev,
             Err(e) => {
                 self.problem(
                     i,
-                    Some(r),
+                    Some(r.canonical),
                     ProblemCategory::Undecodable,
                     format!("item {index}'s stored JSON cannot be decoded: {e}"),
                 );
                 return;
             }
         };
-        let observed = header.observed_at.parse::<Timestamp>().ok();
-        let mut differs = Vec::new();
-        if header.kind != r.kind {
-            differs.push(format!(
-                "kind (content says `{}`, column says `{}`)",
-                header.kind, r.kind
-            ));
-        }
-        if header.subject != r.subject {
-            differs.push(format!(
-                "subject (content says `{}`, column says `{}`)",
-                header.subject, r.subject
-            ));
-        }
-        if observed.map(|t| (t.as_second(), i64::from(t.subsec_nanosecond())))
-            != Some((r.observed_s, r.observed_ns))
-        {
-            differs.push(format!(
-                "observed_at (content says `{}`)",
-                header.observed_at
-            ));
-        }
-        let mut attachments = Vec::with_capacity(header.attachments.len());
-        for a in &header.attachments {
-            match a.parse::<Sha256Digest>() {
-                Ok(d) => attachments.push(d),
-                Err(_) => differs.push(format!("attachment `{a}` is not a digest")),
+        match ev.prepare() {
+            Ok(p) => {
+                if p.canonical != r.canonical {
+                    self.problem(
+                        i,
+                        Some(r.canonical),
+                        ProblemCategory::Undecodable,
+                        format!("item {index}'s stored bytes are not in canonical form"),
+                    );
+                }
+                if Sha256Digest::from_slice(r.recorded_key) != Some(p.idempotency_key) {
+                    self.problem(
+                        i,
+                        Some(r.canonical),
+                        ProblemCategory::IndexColumns,
+                        format!("item {index}'s recorded idempotency key does not match its content: re-collecting it could store a duplicate or skip a new item"),
+                    );
+                }
             }
-        }
-        let column: Vec<Sha256Digest> = r
-            .attachments
-            .chunks(32)
-            .filter_map(Sha256Digest::from_slice)
-            .collect();
-        if column != attachments || !r.attachments.len().is_multiple_of(32) {
-            differs.push("attachments".to_owned());
-        }
-        let payload_digest = Sha256Digest::of(header.payload.get().as_bytes());
-        let key = idempotency_key(
-            &header.kind,
-            &header.subject,
-            &header.source.locator,
-            &header.observed_at,
-            &payload_digest,
-        );
-        if Some(key) != Sha256Digest::from_slice(r.idempotency_key) {
-            differs.push("idempotency key".to_owned());
-        }
-        if !differs.is_empty() {
-            self.problem(
+            Err(e) => self.problem(
                 i,
-                Some(r),
-                ProblemCategory::IndexColumns,
+                Some(r.canonical),
+                ProblemCategory::Undecodable,
                 format!(
-                    "item {index}'s listing columns disagree with its content: {}",
-                    differs.join(", ")
+                    "item {index} is not a valid evidence item: {}: {}",
+                    e.field, e.reason
                 ),
-            );
+            ),
         }
-        for d in attachments {
-            let blobs = self.blobs;
-            let state = self
-                .blob_cache
-                .entry(d)
-                .or_insert_with(|| blobs.check(&d))
-                .clone();
-            let path = self.blobs.path_of(&d);
-            match state {
-                BlobState::Ok => {}
-                BlobState::Missing => self.problem(
-                    i,
-                    Some(r),
-                    ProblemCategory::BlobMissing,
+    }
+
+    /// Name every position whose content and recorded leaf disagree: moved when its content is the item
+    /// recorded at another such position, altered otherwise.
+    fn report_mismatches(&mut self) {
+        let recorded_at: HashMap<Sha256Digest, u64> = self
+            .mismatches
+            .iter()
+            .filter_map(|m| m.recorded.map(|r| (r, m.index)))
+            .collect();
+        for m in std::mem::take(&mut self.mismatches) {
+            let index = m.index;
+            let (category, what) = match recorded_at.get(&m.computed) {
+                Some(&from) if from != index => (
+                    ProblemCategory::Moved,
                     format!(
-                        "attachment {d} of item {index} is missing (expected at {})",
-                        path.display()
+                        "item {index} is the item that was appended at position {from}: rows were swapped, reordered or rewritten"
                     ),
                 ),
-                BlobState::Changed(actual) => self.problem(
-                    i,
-                    Some(r),
-                    ProblemCategory::BlobChanged,
-                    format!(
-                        "attachment {d} of item {index} was altered: {} now hashes to {actual}",
-                        path.display()
-                    ),
+                _ => (
+                    ProblemCategory::ContentChanged,
+                    match m.recorded {
+                        Some(rec) => format!(
+                            "item {index} was altered: its stored content hashes to {}, but the ledger recorded leaf hash {rec} for position {index}",
+                            m.computed
+                        ),
+                        None => format!(
+                            "item {index}'s recorded leaf hash is missing or damaged (its content hashes to {})",
+                            m.computed
+                        ),
+                    },
                 ),
-                BlobState::Unreadable(e) => self.problem(
-                    i,
-                    Some(r),
-                    ProblemCategory::BlobChanged,
-                    format!(
-                        "attachment {d} of item {index} cannot be read at {}: {e}",
-                        path.display()
-                    ),
-                ),
-            }
+            };
+            self.problems.push(Problem {
+                index: Some(index),
+                kind: m.kind,
+                subject: m.subject,
+                category,
+                what,
+            });
         }
+        self.problems.sort_by_key(|p| p.index.unwrap_or(u64::MAX));
     }
 }
 
@@ -709,6 +833,7 @@ fn verify(
     store: &dyn EvidenceStore,
     blobs: &BlobStore,
     trusted: &[VerifierKey],
+    options: VerifyOptions,
     progress: &mut dyn Progress,
 ) -> Result<VerifyReport> {
     // Checkpoint sizes are needed during the scan; read them up front (the scan re-reads them in its snapshot).
@@ -716,10 +841,18 @@ fn verify(
     progress.set_total(store.len()?);
     let mut v = Verifier {
         blobs,
+        deep: options.deep,
         blob_cache: HashMap::new(),
         problems: Vec::new(),
+        mismatches: Vec::new(),
         range: CompactRange::default(),
         roots_at: early.iter().map(|c| (c.tree_size, None)).collect(),
+        next_root_at: early
+            .iter()
+            .map(|c| c.tree_size)
+            .filter(|&s| s > 0)
+            .min()
+            .unwrap_or(u64::MAX),
         next: 0,
     };
     let mut pending = 0u64;
@@ -733,6 +866,7 @@ fn verify(
         Ok(())
     })?;
     progress.inc(pending);
+    v.report_mismatches();
     let head = snapshot.head;
     let items = v.next;
     if items < head.size {

@@ -22,6 +22,7 @@
 
 pub mod blob;
 pub mod digest;
+pub mod envelope;
 pub mod error;
 pub mod evidence;
 pub mod jcs;
@@ -37,7 +38,9 @@ pub use digest::Sha256Digest;
 pub use error::{LedgerError, Result};
 pub use evidence::{Evidence, FieldError, PreparedItem, Source};
 pub use kind::EvidenceKind;
-pub use ledger::{Ledger, Problem, ProblemCategory, Proof, StoredItem, VerifyReport};
+pub use ledger::{
+    Ledger, Problem, ProblemCategory, Proof, StoredItem, VerifyOptions, VerifyReport,
+};
 pub use note::{Checkpoint, CheckpointSigner, VerifierKey};
 pub use sqlite::SqliteStore;
 pub use store::{AppendOutcome, EvidenceStore, ListFilter, StoredCheckpoint};

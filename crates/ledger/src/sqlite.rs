@@ -1,5 +1,7 @@
 //! The default store: one SQLite file (`<workspace>/.assay/ledger.db`), WAL mode, one transaction per batch.
 
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -9,35 +11,42 @@ use rusqlite::{
 
 use crate::Progress;
 use crate::digest::Sha256Digest;
+use crate::envelope;
 use crate::error::{LedgerError, Result};
 use crate::evidence::PreparedItem;
 use crate::merkle::CompactRange;
 use crate::store::{
     AppendOutcome, EvidenceStore, ListFilter, RowRef, ScanSnapshot, StoredCheckpoint, StoredRow,
-    TreeHead, position_tag,
+    TreeHead,
 };
 
 /// Schema version kept in `PRAGMA user_version`.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 /// `PRAGMA application_id` of Assay ledgers ("ASYL").
 pub const APPLICATION_ID: i64 = 0x4153_594c;
+/// Leaf hashes and idempotency keys are stored in tiles of this many positions.
+pub const TILE: u64 = 256;
 
+// `items` holds exactly what the Merkle log commits to: one row per item, its canonical bytes. Everything else
+// is derived and checked by `verify`: `tiles` records, per run of 256 positions, the leaf hash and idempotency
+// key appended at each position (so moved, swapped or edited rows are named, and proofs need no re-hashing);
+// `kind_runs` lists items by kind as ranges of consecutive indices (collectors append long runs of one kind).
 const SCHEMA: &str = "
 CREATE TABLE items (
-    idx          INTEGER PRIMARY KEY,
-    leaf_hash    BLOB NOT NULL,
-    position_tag BLOB NOT NULL,
-    idem_key     BLOB NOT NULL,
-    kind         TEXT NOT NULL,
-    subject      TEXT NOT NULL,
-    observed_s   INTEGER NOT NULL,
-    observed_ns  INTEGER NOT NULL,
-    attachments  BLOB NOT NULL,
-    canonical    BLOB NOT NULL
+    idx       INTEGER PRIMARY KEY,
+    canonical BLOB NOT NULL
 );
-CREATE UNIQUE INDEX items_idem ON items(idem_key);
-CREATE INDEX items_kind ON items(kind, observed_s);
-CREATE INDEX items_subject ON items(subject, observed_s);
+CREATE TABLE tiles (
+    tile   INTEGER PRIMARY KEY,
+    leaves BLOB NOT NULL,
+    keys   BLOB NOT NULL
+);
+CREATE TABLE kind_runs (
+    first INTEGER PRIMARY KEY,
+    last  INTEGER NOT NULL,
+    kind  TEXT NOT NULL
+);
+CREATE INDEX kind_runs_kind ON kind_runs(kind, first);
 CREATE TABLE tree_head (
     id       INTEGER PRIMARY KEY CHECK (id = 0),
     size     INTEGER NOT NULL,
@@ -61,11 +70,56 @@ CREATE TABLE cursors (
 );
 ";
 
+/// Hashes a SHA-256 digest by its first eight bytes (the digest is already uniformly random).
+#[derive(Debug, Default, Clone, Copy)]
+struct DigestHasher(u64);
+
+impl std::hash::Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(b);
+        }
+    }
+}
+
+type KeyMap = HashMap<[u8; 32], u64, BuildHasherDefault<DigestHasher>>;
+
+/// Idempotency keys of the first `known` items, loaded from `tiles` on the first append of a process and kept
+/// current under the write lock.
+#[derive(Default)]
+struct KeyIndex {
+    map: KeyMap,
+    known: u64,
+}
+
+impl std::fmt::Debug for KeyIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyIndex")
+            .field("keys", &self.map.len())
+            .field("known", &self.known)
+            .finish()
+    }
+}
+
 /// SQLite implementation of [`EvidenceStore`].
 #[derive(Debug)]
 pub struct SqliteStore {
     path: PathBuf,
     conn: Connection,
+    keys: Option<KeyIndex>,
+}
+
+/// One kind run: items `first..=last` are all of `kind`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct KindRun {
+    first: u64,
+    last: u64,
+    kind: String,
 }
 
 fn classify(path: &Path, e: rusqlite::Error) -> LedgerError {
@@ -93,12 +147,13 @@ impl SqliteStore {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| classify(path, e))?;
-        // Larger pages: fewer WAL frames and B-tree splits for ~1 KB rows.
-        conn.pragma_update(None, "page_size", 16384i64)
+        // Large pages: fewer B-tree splits and WAL frame headers for ~1 KB rows appended in order.
+        conn.pragma_update(None, "page_size", 65536i64)
             .map_err(|e| classify(path, e))?;
         let mut store = SqliteStore {
             path: path.to_owned(),
             conn,
+            keys: None,
         };
         store.configure()?;
         let empty = CompactRange::default();
@@ -149,13 +204,14 @@ impl SqliteStore {
         let mut store = SqliteStore {
             path: path.to_owned(),
             conn,
+            keys: None,
         };
         store.configure()?;
         // Touch every table once so a damaged file is reported now, not halfway through a command.
         store
             .conn
             .query_row(
-                "SELECT (SELECT count(*) FROM tree_head), (SELECT max(idx) FROM items)",
+                "SELECT (SELECT count(*) FROM tree_head), (SELECT max(idx) FROM items), (SELECT max(tile) FROM tiles), (SELECT max(first) FROM kind_runs)",
                 [],
                 |_| Ok(()),
             )
@@ -182,13 +238,15 @@ impl SqliteStore {
         self.conn
             .pragma_update(None, "synchronous", "FULL")
             .map_err(|e| classify(&p, e))?;
-        // A larger page cache keeps the idempotency index (random keys) in memory during big batches, and fewer
-        // automatic WAL checkpoints copy each hot index page once instead of once per batch.
+        // Copy the log back into the database after every commit that leaves more than 4 MiB in it. The next
+        // transaction then starts writing the log from its beginning again, overwriting blocks the file system
+        // already holds (more than twice as fast as growing the log on the machines measured).
         self.conn
-            .pragma_update(None, "cache_size", -65536i64)
+            .pragma_update(None, "wal_autocheckpoint", 64i64)
             .map_err(|e| classify(&p, e))?;
+        // Reads go through a memory map so that scans do not copy every page into SQLite's page cache first.
         self.conn
-            .pragma_update(None, "wal_autocheckpoint", 8192i64)
+            .pragma_update(None, "mmap_size", 1i64 << 40)
             .map_err(|e| classify(&p, e))?;
         Ok(())
     }
@@ -274,24 +332,297 @@ impl SqliteStore {
     }
 }
 
-fn to_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Vec<u8>, Vec<u8>)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn corrupt(index: u64, reason: impl Into<String>) -> LedgerError {
+    LedgerError::CorruptItem {
+        index,
+        reason: format!("{}; run `assay verify`", reason.into()),
+    }
 }
 
 impl SqliteStore {
-    fn owned_row(&self, (index, leaf, canonical): (i64, Vec<u8>, Vec<u8>)) -> Result<StoredRow> {
-        let index_u = u64::try_from(index).map_err(|_| LedgerError::CorruptItem {
-            index: 0,
-            reason: format!("negative index {index}"),
+    fn corrupt(&self, index: u64, reason: impl Into<String>) -> LedgerError {
+        corrupt(index, reason)
+    }
+
+    /// The recorded leaf hashes and keys of tile `tile`, checked to hold exactly `count` positions.
+    fn read_tile(conn: &Connection, path: &Path, tile: u64) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        conn.query_row(
+            "SELECT leaves, keys FROM tiles WHERE tile = ?1",
+            [to_i64(tile)],
+            |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?)),
+        )
+        .optional()
+        .map_err(|e| classify(path, e))
+    }
+
+    /// Bring the in-memory idempotency keys up to `size` items (called inside the write transaction).
+    fn refresh_keys(
+        slot: &mut Option<KeyIndex>,
+        conn: &Connection,
+        path: &Path,
+        size: u64,
+    ) -> Result<()> {
+        let mut keys = match slot.take() {
+            Some(k) if k.known <= size => k,
+            _ => KeyIndex::default(),
+        };
+        if keys.known < size {
+            let first_tile = keys.known / TILE;
+            let mut stmt = conn
+                .prepare("SELECT tile, keys FROM tiles WHERE tile >= ?1 ORDER BY tile")
+                .map_err(|e| classify(path, e))?;
+            let mut rows = stmt
+                .query([to_i64(first_tile)])
+                .map_err(|e| classify(path, e))?;
+            let mut expected_tile = first_tile;
+            while let Some(r) = rows.next().map_err(|e| classify(path, e))? {
+                let tile: i64 = r.get(0).map_err(|e| classify(path, e))?;
+                let blob = r
+                    .get_ref(1)
+                    .ok()
+                    .and_then(|v| v.as_blob().ok())
+                    .unwrap_or(&[]);
+                let base = expected_tile * TILE;
+                if u64::try_from(tile).ok() != Some(expected_tile) || blob.len() % 32 != 0 {
+                    return Err(corrupt(
+                        base,
+                        format!("the recorded keys of positions {base} onwards are damaged"),
+                    ));
+                }
+                for (k, key) in blob.chunks_exact(32).enumerate() {
+                    let index = base + k as u64;
+                    if index >= keys.known && index < size {
+                        let mut a = [0u8; 32];
+                        a.copy_from_slice(key);
+                        keys.map.entry(a).or_insert(index);
+                    }
+                }
+                expected_tile += 1;
+                if expected_tile * TILE >= size {
+                    break;
+                }
+            }
+            let loaded = (expected_tile * TILE).min(size);
+            if loaded < size {
+                return Err(corrupt(
+                    loaded,
+                    "the recorded keys of these positions are missing",
+                ));
+            }
+            keys.known = size;
+        }
+        *slot = Some(keys);
+        Ok(())
+    }
+
+    fn last_run(conn: &Connection, path: &Path) -> Result<Option<KindRun>> {
+        conn.query_row(
+            "SELECT first, last, kind FROM kind_runs ORDER BY first DESC LIMIT 1",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            },
+        )
+        .optional()
+        .map_err(|e| classify(path, e))
+        .map(|o| {
+            o.map(|(first, last, kind)| KindRun {
+                first: first.max(0) as u64,
+                last: last.max(0) as u64,
+                kind,
+            })
+        })
+    }
+
+    fn runs(&self, kind: Option<&str>) -> Result<Vec<KindRun>> {
+        let (sql, args): (&str, Vec<String>) = match kind {
+            Some(k) => (
+                "SELECT first, last, kind FROM kind_runs WHERE kind = ?1 ORDER BY first",
+                vec![k.to_owned()],
+            ),
+            None => (
+                "SELECT first, last, kind FROM kind_runs ORDER BY first",
+                vec![],
+            ),
+        };
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args), |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (first, last, kind) = r.map_err(|e| self.err(e))?;
+            out.push(KindRun {
+                first: first.max(0) as u64,
+                last: last.max(0) as u64,
+                kind,
+            });
+        }
+        Ok(out)
+    }
+
+    fn write_tile(
+        tx: &Connection,
+        path: &Path,
+        tile: u64,
+        leaves: &[u8],
+        keys: &[u8],
+    ) -> Result<()> {
+        tx.prepare("INSERT OR REPLACE INTO tiles (tile, leaves, keys) VALUES (?1, ?2, ?3)")
+            .and_then(|mut s| s.execute(params![to_i64(tile), leaves, keys]))
+            .map_err(|e| classify(path, e))?;
+        Ok(())
+    }
+
+    fn append_in(
+        tx: &Connection,
+        path: &Path,
+        slot: &mut Option<KeyIndex>,
+        chunks: &mut dyn Iterator<Item = Result<Vec<PreparedItem>>>,
+        progress: &mut dyn Progress,
+    ) -> Result<Vec<AppendOutcome>> {
+        let e = |err| classify(path, err);
+        let mut head = Self::read_head(tx, path)?;
+        Self::refresh_keys(slot, tx, path, head.size)?;
+        let start_size = head.size;
+        // The partly filled last tile, and the run the next item may extend.
+        let (mut tile_leaves, mut tile_keys) = if start_size % TILE == 0 {
+            (Vec::new(), Vec::new())
+        } else {
+            let tile = start_size / TILE;
+            let fill = ((start_size % TILE) * 32) as usize;
+            match Self::read_tile(tx, path, tile)? {
+                Some((l, k)) if l.len() == fill && k.len() == fill => (l, k),
+                _ => {
+                    return Err(corrupt(
+                        tile * TILE,
+                        format!(
+                            "the recorded leaf hashes of positions {} to {} are damaged",
+                            tile * TILE,
+                            start_size - 1
+                        ),
+                    ));
+                }
+            }
+        };
+        tile_leaves.reserve(TILE as usize * 32);
+        tile_keys.reserve(TILE as usize * 32);
+        let previous_run = Self::last_run(tx, path)?.filter(|r| r.last + 1 == start_size);
+        let mut runs: Vec<KindRun> = previous_run.iter().cloned().collect();
+        let keys = slot.as_mut().ok_or_else(|| LedgerError::CorruptItem {
+            index: start_size,
+            reason: "the idempotency keys were not loaded".into(),
         })?;
-        let leaf_hash =
-            Sha256Digest::from_slice(&leaf).ok_or_else(|| LedgerError::CorruptItem {
-                index: index_u,
-                reason: "stored leaf hash is not 32 bytes".into(),
-            })?;
+        let mut added: Vec<[u8; 32]> = Vec::new();
+        let mut outcomes = Vec::new();
+        let result = (|| -> Result<()> {
+            let mut insert = tx
+                .prepare("INSERT INTO items (idx, canonical) VALUES (?1, ?2)")
+                .map_err(e)?;
+            for chunk in chunks {
+                let chunk = chunk?;
+                outcomes.reserve(chunk.len());
+                for item in &chunk {
+                    let key = item.idempotency_key.0;
+                    if let Some(&existing) = keys.map.get(&key) {
+                        outcomes.push(AppendOutcome {
+                            index: existing,
+                            new: false,
+                        });
+                        continue;
+                    }
+                    let index = head.range.size();
+                    insert
+                        .execute(params![to_i64(index), item.canonical.as_slice()])
+                        .map_err(e)?;
+                    keys.map.insert(key, index);
+                    added.push(key);
+                    head.range.push(item.leaf_hash);
+                    tile_leaves.extend_from_slice(&item.leaf_hash.0);
+                    tile_keys.extend_from_slice(&key);
+                    if tile_leaves.len() == (TILE * 32) as usize {
+                        Self::write_tile(tx, path, index / TILE, &tile_leaves, &tile_keys)?;
+                        tile_leaves.clear();
+                        tile_keys.clear();
+                    }
+                    match runs.last_mut() {
+                        Some(run) if run.kind == item.kind && run.last + 1 == index => {
+                            run.last = index
+                        }
+                        _ => runs.push(KindRun {
+                            first: index,
+                            last: index,
+                            kind: item.kind.clone(),
+                        }),
+                    }
+                    outcomes.push(AppendOutcome { index, new: true });
+                }
+                progress.inc(chunk.len() as u64);
+            }
+            let size = head.range.size();
+            if !tile_leaves.is_empty() {
+                Self::write_tile(tx, path, size / TILE, &tile_leaves, &tile_keys)?;
+            }
+            let mut run_stmt = tx
+                .prepare("INSERT OR REPLACE INTO kind_runs (first, last, kind) VALUES (?1, ?2, ?3)")
+                .map_err(e)?;
+            for run in &runs {
+                if previous_run.as_ref() != Some(run) {
+                    run_stmt
+                        .execute(params![to_i64(run.first), to_i64(run.last), run.kind])
+                        .map_err(e)?;
+                }
+            }
+            let mut frontier = Vec::with_capacity(head.range.nodes().len() * 32);
+            for node in head.range.nodes() {
+                frontier.extend_from_slice(&node.0);
+            }
+            tx.execute(
+                "UPDATE tree_head SET size = ?1, root = ?2, frontier = ?3 WHERE id = 0",
+                params![to_i64(size), head.range.root().0.as_slice(), frontier],
+            )
+            .map_err(e)?;
+            Ok(())
+        })();
+        match result {
+            Ok(()) => {
+                keys.known = head.range.size();
+                Ok(outcomes)
+            }
+            Err(err) => {
+                for k in &added {
+                    keys.map.remove(k);
+                }
+                Err(err)
+            }
+        }
+    }
+
+    fn stored_row(&self, index: u64, canonical: Vec<u8>) -> Result<StoredRow> {
+        let tile = Self::read_tile(&self.conn, &self.path, index / TILE)?;
+        let slot = ((index % TILE) * 32) as usize;
+        let leaf = tile
+            .as_ref()
+            .and_then(|(l, _)| l.get(slot..slot + 32))
+            .and_then(Sha256Digest::from_slice)
+            .ok_or_else(|| self.corrupt(index, "its recorded leaf hash is missing"))?;
         Ok(StoredRow {
-            index: index_u,
-            leaf_hash,
+            index,
+            leaf_hash: leaf,
             canonical,
         })
     }
@@ -300,81 +631,20 @@ impl SqliteStore {
 impl EvidenceStore for SqliteStore {
     fn append(
         &mut self,
-        items: &[PreparedItem],
+        chunks: &mut dyn Iterator<Item = Result<Vec<PreparedItem>>>,
         progress: &mut dyn Progress,
     ) -> Result<Vec<AppendOutcome>> {
-        let path = self.path.clone();
-        let e = |err| classify(&path, err);
+        // The write lock is taken first, so the keys and the tree head read below are current.
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(e)?;
-        let mut head = Self::read_head(&tx, &path)?;
-        let mut outcomes = Vec::with_capacity(items.len());
-        {
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO items (idx, leaf_hash, position_tag, idem_key, kind, subject, observed_s, observed_ns, attachments, canonical)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (idem_key) DO NOTHING",
-                )
-                .map_err(e)?;
-            let mut lookup = tx
-                .prepare("SELECT idx FROM items WHERE idem_key = ?1")
-                .map_err(e)?;
-            let mut attachments = Vec::new();
-            for (n, item) in items.iter().enumerate() {
-                let index = head.range.size();
-                let tag = position_tag(index, &item.leaf_hash);
-                attachments.clear();
-                for a in &item.attachments {
-                    attachments.extend_from_slice(&a.0);
-                }
-                let changed = insert
-                    .execute(params![
-                        index as i64,
-                        item.leaf_hash.0.as_slice(),
-                        tag.0.as_slice(),
-                        item.idempotency_key.0.as_slice(),
-                        item.kind,
-                        item.subject,
-                        item.observed_at.as_second(),
-                        i64::from(item.observed_at.subsec_nanosecond()),
-                        attachments.as_slice(),
-                        item.canonical.as_slice(),
-                    ])
-                    .map_err(e)?;
-                if changed == 1 {
-                    head.range.push(item.leaf_hash);
-                    outcomes.push(AppendOutcome { index, new: true });
-                } else {
-                    let existing: i64 = lookup
-                        .query_row(params![item.idempotency_key.0.as_slice()], |r| r.get(0))
-                        .map_err(e)?;
-                    outcomes.push(AppendOutcome {
-                        index: existing as u64,
-                        new: false,
-                    });
-                }
-                if n % 1024 == 1023 {
-                    progress.inc(1024);
-                }
-            }
-            progress.inc((items.len() % 1024) as u64);
-            let mut frontier = Vec::with_capacity(head.range.nodes().len() * 32);
-            for node in head.range.nodes() {
-                frontier.extend_from_slice(&node.0);
-            }
-            tx.execute(
-                "UPDATE tree_head SET size = ?1, root = ?2, frontier = ?3 WHERE id = 0",
-                params![
-                    head.range.size() as i64,
-                    head.range.root().0.as_slice(),
-                    frontier
-                ],
-            )
-            .map_err(e)?;
+            .map_err(|e| classify(&self.path, e))?;
+        let outcomes = Self::append_in(&tx, &self.path, &mut self.keys, chunks, progress)?;
+        if let Err(err) = tx.commit() {
+            // The keys of this batch are in memory but not stored: load them again next time.
+            self.keys = None;
+            return Err(classify(&self.path, err));
         }
-        tx.commit().map_err(e)?;
         Ok(outcomes)
     }
 
@@ -386,46 +656,90 @@ impl EvidenceStore for SqliteStore {
         let Ok(i) = i64::try_from(index) else {
             return Ok(None);
         };
-        let row = self
+        let canonical: Option<Vec<u8>> = self
             .conn
-            .prepare("SELECT idx, leaf_hash, canonical FROM items WHERE idx = ?1")
-            .and_then(|mut s| s.query_row([i], to_row).optional())
+            .prepare("SELECT canonical FROM items WHERE idx = ?1")
+            .and_then(|mut s| s.query_row([i], |r| r.get(0)).optional())
             .map_err(|e| self.err(e))?;
-        row.map(|r| self.owned_row(r)).transpose()
+        canonical.map(|c| self.stored_row(index, c)).transpose()
     }
 
     fn list(&self, filter: &ListFilter) -> Result<Vec<StoredRow>> {
-        let mut sql = String::from("SELECT idx, leaf_hash, canonical FROM items WHERE 1=1");
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        if let Some(kind) = &filter.kind {
-            args.push(kind.as_str().to_owned().into());
-            sql.push_str(&format!(" AND kind = ?{}", args.len()));
-        }
-        if let Some(subject) = &filter.subject {
-            args.push(subject.clone().into());
-            sql.push_str(&format!(" AND subject = ?{}", args.len()));
-        }
-        if let Some(since) = &filter.since {
-            args.push(since.as_second().into());
-            let s = args.len();
-            args.push(i64::from(since.subsec_nanosecond()).into());
-            sql.push_str(&format!(
-                " AND (observed_s > ?{s} OR (observed_s = ?{s} AND observed_ns >= ?{}))",
-                s + 1
-            ));
-        }
-        sql.push_str(" ORDER BY idx");
-        if let Some(limit) = filter.limit {
-            args.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
-            sql.push_str(&format!(" LIMIT ?{}", args.len()));
-        }
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args), to_row)
+        let ranges: Vec<(u64, u64)> = match &filter.kind {
+            Some(kind) => self
+                .runs(Some(kind.as_str()))?
+                .into_iter()
+                .map(|r| (r.first, r.last))
+                .collect(),
+            None => vec![(0, u64::MAX >> 1)],
+        };
+        let subject = filter.subject.as_ref().map(|s| {
+            let mut enc = Vec::new();
+            crate::jcs::write_str(&mut enc, s);
+            enc
+        });
+        let limit = filter.limit.unwrap_or(u64::MAX);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT idx, canonical FROM items WHERE idx BETWEEN ?1 AND ?2 ORDER BY idx")
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
-        for r in rows {
-            out.push(self.owned_row(r.map_err(|e| self.err(e))?)?);
+        let mut tiles: HashMap<u64, Vec<u8>> = HashMap::new();
+        'ranges: for (first, last) in ranges {
+            let mut rows = stmt
+                .query([to_i64(first), to_i64(last)])
+                .map_err(|e| self.err(e))?;
+            while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+                if out.len() as u64 >= limit {
+                    break 'ranges;
+                }
+                let idx: i64 = r.get(0).map_err(|e| self.err(e))?;
+                let index = u64::try_from(idx)
+                    .map_err(|_| self.corrupt(0, format!("a row has the negative index {idx}")))?;
+                let c = r
+                    .get_ref(1)
+                    .ok()
+                    .and_then(|v| v.as_blob().ok())
+                    .unwrap_or(&[]);
+                let env = envelope::read(c);
+                if let (Some(kind), Some(env)) = (&filter.kind, env)
+                    && env.kind != kind.as_str()
+                {
+                    continue;
+                }
+                if let Some(enc) = &subject
+                    && !envelope::subject_is(c, enc)
+                {
+                    continue;
+                }
+                if let Some(since) = &filter.since {
+                    let observed = env
+                        .and_then(|e| e.observed_at())
+                        .and_then(|t| t.parse::<Timestamp>().ok());
+                    if observed.is_none_or(|t| t < *since) {
+                        continue;
+                    }
+                }
+                let tile = index / TILE;
+                if let std::collections::hash_map::Entry::Vacant(v) = tiles.entry(tile) {
+                    v.insert(
+                        Self::read_tile(&self.conn, &self.path, tile)?
+                            .map(|(l, _)| l)
+                            .unwrap_or_default(),
+                    );
+                }
+                let slot = ((index % TILE) * 32) as usize;
+                let leaf = tiles
+                    .get(&tile)
+                    .and_then(|l| l.get(slot..slot + 32))
+                    .and_then(Sha256Digest::from_slice)
+                    .ok_or_else(|| self.corrupt(index, "its recorded leaf hash is missing"))?;
+                out.push(StoredRow {
+                    index,
+                    leaf_hash: leaf,
+                    canonical: c.to_vec(),
+                });
+            }
         }
         Ok(out)
     }
@@ -433,35 +747,38 @@ impl EvidenceStore for SqliteStore {
     fn leaf_hashes(&self, size: u64) -> Result<Vec<Sha256Digest>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT idx, leaf_hash FROM items WHERE idx < ?1 ORDER BY idx")
+            .prepare("SELECT tile, leaves FROM tiles WHERE tile < ?1 ORDER BY tile")
             .map_err(|e| self.err(e))?;
         let mut rows = stmt
-            .query([i64::try_from(size).unwrap_or(i64::MAX)])
+            .query([to_i64(size.div_ceil(TILE))])
             .map_err(|e| self.err(e))?;
         let mut out = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
         while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            let idx: i64 = r.get(0).map_err(|e| self.err(e))?;
-            let leaf = r.get_ref(1).map_err(|e| self.err(e))?.as_blob().ok();
-            let index = idx as u64;
-            if index != out.len() as u64 {
-                return Err(LedgerError::CorruptItem {
-                    index: out.len() as u64,
-                    reason: "the item is missing".into(),
-                });
+            let tile: i64 = r.get(0).map_err(|e| self.err(e))?;
+            let base = out.len() as u64;
+            let blob = r
+                .get_ref(1)
+                .ok()
+                .and_then(|v| v.as_blob().ok())
+                .unwrap_or(&[]);
+            let want = (size - base).min(TILE) as usize;
+            if u64::try_from(tile).ok() != Some(base / TILE) || blob.len() < want * 32 {
+                return Err(self.corrupt(
+                    base,
+                    "the recorded leaf hashes of these positions are damaged",
+                ));
             }
-            let leaf = leaf.and_then(Sha256Digest::from_slice).ok_or_else(|| {
-                LedgerError::CorruptItem {
-                    index,
-                    reason: "stored leaf hash is not 32 bytes".into(),
-                }
-            })?;
-            out.push(leaf);
+            out.extend(
+                blob[..want * 32]
+                    .chunks_exact(32)
+                    .filter_map(Sha256Digest::from_slice),
+            );
         }
         if (out.len() as u64) < size {
-            return Err(LedgerError::CorruptItem {
-                index: out.len() as u64,
-                reason: "the item is missing".into(),
-            });
+            return Err(self.corrupt(
+                out.len() as u64,
+                "the recorded leaf hash of this position is missing",
+            ));
         }
         Ok(out)
     }
@@ -470,44 +787,78 @@ impl EvidenceStore for SqliteStore {
         let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
         let head = Self::read_head(&tx, &self.path)?;
         let checkpoints = Self::read_checkpoints(&tx, &self.path)?;
+        let runs = self.runs(None)?;
         {
-            let mut stmt = tx
-                .prepare(
-                    "SELECT idx, leaf_hash, position_tag, idem_key, kind, subject, observed_s, observed_ns, attachments, canonical
-                     FROM items ORDER BY idx",
-                )
+            let mut items = tx
+                .prepare("SELECT idx, canonical FROM items ORDER BY idx")
                 .map_err(|e| self.err(e))?;
-            let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+            let mut tiles = tx
+                .prepare("SELECT tile, leaves, keys FROM tiles ORDER BY tile")
+                .map_err(|e| self.err(e))?;
+            let mut tile_rows = tiles.query([]).map_err(|e| self.err(e))?;
+            // The current tile: its number, leaf hashes and keys (copied: 16 KiB per 256 items).
+            let mut tile: (i64, Vec<u8>, Vec<u8>) = (-1, Vec::new(), Vec::new());
+            let mut tiles_done = false;
+            let mut run_at = 0usize;
+            let mut rows = items.query([]).map_err(|e| self.err(e))?;
             while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-                let blob = |i: usize| {
-                    r.get_ref(i)
-                        .ok()
-                        .and_then(|v| v.as_blob().ok())
-                        .unwrap_or(&[])
-                };
-                let text = |i: usize| {
-                    r.get_ref(i)
-                        .ok()
-                        .and_then(|v| v.as_str().ok())
-                        .unwrap_or("")
-                };
-                let int = |i: usize| {
-                    r.get_ref(i)
-                        .ok()
-                        .and_then(|v| v.as_i64().ok())
-                        .unwrap_or(i64::MIN)
-                };
+                let index = r
+                    .get_ref(0)
+                    .ok()
+                    .and_then(|v| v.as_i64().ok())
+                    .unwrap_or(i64::MIN);
+                let canonical = r
+                    .get_ref(1)
+                    .ok()
+                    .and_then(|v| v.as_blob().ok())
+                    .unwrap_or(&[]);
+                let (mut leaf, mut key): (&[u8], &[u8]) = (&[], &[]);
+                if index >= 0 {
+                    let want = index / TILE as i64;
+                    while !tiles_done && tile.0 < want {
+                        match tile_rows.next().map_err(|e| self.err(e))? {
+                            Some(t) => {
+                                let blob = |i: usize| {
+                                    t.get_ref(i)
+                                        .ok()
+                                        .and_then(|v| v.as_blob().ok())
+                                        .unwrap_or(&[])
+                                };
+                                tile.0 = t
+                                    .get_ref(0)
+                                    .ok()
+                                    .and_then(|v| v.as_i64().ok())
+                                    .unwrap_or(i64::MAX);
+                                tile.1.clear();
+                                tile.1.extend_from_slice(blob(1));
+                                tile.2.clear();
+                                tile.2.extend_from_slice(blob(2));
+                            }
+                            None => tiles_done = true,
+                        }
+                    }
+                    if tile.0 == want {
+                        let slot = (index % TILE as i64) as usize * 32;
+                        leaf = tile.1.get(slot..slot + 32).unwrap_or(&[]);
+                        key = tile.2.get(slot..slot + 32).unwrap_or(&[]);
+                    }
+                }
+                while runs
+                    .get(run_at)
+                    .is_some_and(|run| (run.last as i64) < index)
+                {
+                    run_at += 1;
+                }
+                let listed_kind = runs
+                    .get(run_at)
+                    .filter(|run| run.first as i64 <= index)
+                    .map(|run| run.kind.as_str());
                 visit(RowRef {
-                    index: int(0),
-                    leaf_hash: blob(1),
-                    position_tag: blob(2),
-                    idempotency_key: blob(3),
-                    kind: text(4),
-                    subject: text(5),
-                    observed_s: int(6),
-                    observed_ns: int(7),
-                    attachments: blob(8),
-                    canonical: blob(9),
+                    index,
+                    recorded_leaf: leaf,
+                    recorded_key: key,
+                    listed_kind,
+                    canonical,
                 })?;
             }
         }

@@ -4,7 +4,6 @@
 
 use jiff::Timestamp;
 use serde::Serialize;
-use sha2::{Digest as _, Sha256};
 
 use crate::Progress;
 use crate::digest::Sha256Digest;
@@ -45,16 +44,15 @@ pub struct StoredRow {
 /// reported rather than failing the scan.
 #[derive(Debug, Clone, Copy)]
 pub struct RowRef<'a> {
+    /// The row's position as stored.
     pub index: i64,
-    pub leaf_hash: &'a [u8],
-    pub position_tag: &'a [u8],
-    pub idempotency_key: &'a [u8],
-    pub kind: &'a str,
-    pub subject: &'a str,
-    pub observed_s: i64,
-    pub observed_ns: i64,
-    /// Concatenated 32-byte attachment digests.
-    pub attachments: &'a [u8],
+    /// The leaf hash the store recorded for this position when the item was appended (empty when none).
+    pub recorded_leaf: &'a [u8],
+    /// The idempotency key the store recorded for this position (empty when none).
+    pub recorded_key: &'a [u8],
+    /// The kind under which the store lists this item (`None` when it is not listed under any kind).
+    pub listed_kind: Option<&'a str>,
+    /// The item's canonical bytes.
     pub canonical: &'a [u8],
 }
 
@@ -90,24 +88,16 @@ pub struct ScanSnapshot {
     pub checkpoints: Vec<StoredCheckpoint>,
 }
 
-/// Binds a leaf to its index so that moved or swapped rows are found and named even between checkpoints:
-/// SHA-256(0x02 ‖ index as u64 big-endian ‖ leaf hash). (Signed checkpoints are what make tampering
-/// detectable against an attacker who recomputes everything; this tag only localises careless edits.)
-pub fn position_tag(index: u64, leaf: &Sha256Digest) -> Sha256Digest {
-    let mut buf = [0u8; 41];
-    buf[0] = 2;
-    buf[1..9].copy_from_slice(&index.to_be_bytes());
-    buf[9..].copy_from_slice(&leaf.0);
-    Sha256Digest(Sha256::digest(buf).into())
-}
-
 /// Storage of evidence items, tree head, checkpoints and collector cursors.
 pub trait EvidenceStore: std::fmt::Debug {
     /// Append prepared items in one transaction. Items whose idempotency key is already stored (or appears
     /// earlier in the batch) are not stored again; their existing index is returned with `new: false`.
+    ///
+    /// The items arrive in chunks, so that callers can prepare the next chunk while the store writes this one;
+    /// an `Err` chunk aborts the whole append and nothing of it is stored.
     fn append(
         &mut self,
-        items: &[PreparedItem],
+        chunks: &mut dyn Iterator<Item = Result<Vec<PreparedItem>>>,
         progress: &mut dyn Progress,
     ) -> Result<Vec<AppendOutcome>>;
 

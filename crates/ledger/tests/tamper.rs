@@ -5,7 +5,7 @@ use std::path::Path;
 
 use assay_ledger::{
     CheckpointSigner, Evidence, EvidenceKind, Ledger, NoProgress, ProblemCategory, Sha256Digest,
-    Source,
+    Source, VerifyOptions,
 };
 use jiff::Timestamp;
 use proptest::prelude::*;
@@ -19,12 +19,20 @@ enum Mutation {
         byte: prop::sample::Index,
         xor: u8,
     },
-    /// Flip one byte of an item's stored leaf hash.
+    /// Flip one byte of the leaf hash recorded for an item's position.
     LeafHashByte {
         item: prop::sample::Index,
         byte: usize,
         xor: u8,
     },
+    /// Flip one byte of the idempotency key recorded for an item's position (found by deep verify).
+    KeyByte {
+        item: prop::sample::Index,
+        byte: usize,
+        xor: u8,
+    },
+    /// Relabel the kind run that lists an item.
+    KindRun { item: prop::sample::Index },
     /// Flip one byte of an attached blob file.
     BlobByte {
         item: prop::sample::Index,
@@ -51,6 +59,9 @@ fn mutation() -> impl Strategy<Value = Mutation> {
             .prop_map(|(item, byte, xor)| Mutation::CanonicalByte { item, byte, xor }),
         (any::<prop::sample::Index>(), 0usize..32, xor.clone())
             .prop_map(|(item, byte, xor)| Mutation::LeafHashByte { item, byte, xor }),
+        (any::<prop::sample::Index>(), 0usize..32, xor.clone())
+            .prop_map(|(item, byte, xor)| Mutation::KeyByte { item, byte, xor }),
+        any::<prop::sample::Index>().prop_map(|item| Mutation::KindRun { item }),
         (
             any::<prop::sample::Index>(),
             any::<prop::sample::Index>(),
@@ -164,19 +175,38 @@ fn mutate(dir: &Path, attachments: &[Option<Sha256Digest>], m: &Mutation) -> Opt
             .expect("update");
             Some(vec![i as u64])
         }
-        Mutation::LeafHashByte { item, byte, xor } => {
+        Mutation::LeafHashByte { item, byte, xor } | Mutation::KeyByte { item, byte, xor } => {
             let i = item.index(n) as i64;
+            let column = if matches!(m, Mutation::LeafHashByte { .. }) {
+                "leaves"
+            } else {
+                "keys"
+            };
+            let (tile, slot) = (i / 256, (i % 256) as usize * 32);
             let mut c: Vec<u8> = db
-                .query_row("SELECT leaf_hash FROM items WHERE idx = ?1", [i], |r| {
-                    r.get(0)
-                })
-                .expect("row");
-            c[*byte] ^= xor;
+                .query_row(
+                    &format!("SELECT {column} FROM tiles WHERE tile = ?1"),
+                    [tile],
+                    |r| r.get(0),
+                )
+                .expect("tile");
+            c[slot + *byte] ^= xor;
             db.execute(
-                "UPDATE items SET leaf_hash = ?1 WHERE idx = ?2",
-                rusqlite::params![c, i],
+                &format!("UPDATE tiles SET {column} = ?1 WHERE tile = ?2"),
+                rusqlite::params![c, tile],
             )
             .expect("update");
+            Some(vec![i as u64])
+        }
+        Mutation::KindRun { item } => {
+            let i = item.index(n) as i64;
+            let changed = db
+                .execute(
+                    "UPDATE kind_runs SET kind = 'git.commit' WHERE first <= ?1 AND last >= ?1",
+                    [i],
+                )
+                .expect("update");
+            assert_eq!(changed, 1, "item {i} is in exactly one run");
             Some(vec![i as u64])
         }
         Mutation::BlobByte { item, byte, xor } => {
@@ -224,6 +254,10 @@ proptest! {
         let ledger = Ledger::open(dir.path()).expect("open");
         let report = ledger.verify(&[signer.verifier_key()], &mut NoProgress).expect("verify");
         prop_assert!(report.is_clean(), "{:?}", report.problems);
+        let deep = ledger
+            .verify_with(&[signer.verifier_key()], VerifyOptions { deep: true }, &mut NoProgress)
+            .expect("deep verify");
+        prop_assert!(deep.is_clean(), "{:?}", deep.problems);
         prop_assert_eq!(report.items, attachments.len() as u64);
         prop_assert_eq!(report.blobs, attachments.iter().flatten().count() as u64);
     }
@@ -234,7 +268,8 @@ proptest! {
         let (attachments, signer) = build(dir.path(), &spec);
         let Some(expected) = mutate(dir.path(), &attachments, &m) else { return Ok(()) };
         let ledger = Ledger::open(dir.path()).expect("open");
-        let report = ledger.verify(&[signer.verifier_key()], &mut NoProgress).expect("verify");
+        let deep = VerifyOptions { deep: matches!(m, Mutation::KeyByte { .. }) };
+        let report = ledger.verify_with(&[signer.verifier_key()], deep, &mut NoProgress).expect("verify");
         prop_assert!(!report.is_clean(), "mutation {:?} not detected", m);
         let named: Vec<u64> = report.problems.iter().filter_map(|p| p.index).collect();
         prop_assert!(expected.iter().all(|e| named.contains(e)), "mutation {:?}: expected {:?}, problems {:?}", m, expected, report.problems);
