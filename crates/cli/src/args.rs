@@ -169,6 +169,10 @@ pub struct VerifyArgs {
     /// A verifier key file to trust (repeatable); by default the workspace's own public key.
     #[arg(long = "key", value_name = "PATH")]
     pub keys: Vec<std::path::PathBuf>,
+    /// Also decode every item, check that it is stored in canonical form and recompute its idempotency key
+    /// (slower).
+    #[arg(long)]
+    pub deep: bool,
 }
 
 #[derive(Debug, Args)]

@@ -104,6 +104,44 @@ fn deleted_and_swapped_rows_are_caught() {
 }
 
 #[test]
+fn swapped_rows_name_where_they_came_from_and_deep_checks_the_keys() {
+    let (_t, ws) = demo();
+    db(&ws)
+        .execute_batch(
+            "UPDATE items SET idx = 100 WHERE idx = 1;
+             UPDATE items SET idx = 1 WHERE idx = 2;
+             UPDATE items SET idx = 2 WHERE idx = 100;",
+        )
+        .expect("swap");
+    let text = stdout(&assay(&ws, &["verify"]));
+    assert!(
+        text.contains("item 1 is the item that was appended at position 2")
+            && text.contains("item 2 is the item that was appended at position 1"),
+        "{text}"
+    );
+
+    // A damaged idempotency key is not evidence, so only --deep looks at it.
+    let (_t2, ws2) = demo();
+    let conn = db(&ws2);
+    let mut keys: Vec<u8> = conn
+        .query_row("SELECT keys FROM tiles WHERE tile = 0", [], |r| r.get(0))
+        .expect("tile 0");
+    keys[3 * 32] ^= 0x80;
+    conn.execute("UPDATE tiles SET keys = ?1 WHERE tile = 0", [&keys])
+        .expect("tamper key");
+    drop(conn);
+    assert_eq!(code(&assay(&ws2, &["verify"])), 0);
+    let deep = assay(&ws2, &["verify", "--deep", "--json"]);
+    assert_eq!(code(&deep), 1);
+    let v: serde_json::Value = serde_json::from_slice(&deep.stdout).expect("json");
+    assert_eq!(v["deep"], true);
+    let problems = v["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{v}");
+    assert_eq!(problems[0]["index"], 3);
+    assert_eq!(problems[0]["category"], "index_columns");
+}
+
+#[test]
 fn a_changed_attachment_is_caught() {
     let (_t, ws) = demo();
     let blobs = ws.join(".assay/blobs");

@@ -470,7 +470,7 @@ impl Proof {
 }
 
 /// What is wrong, in broad strokes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemCategory {
     /// An item's content no longer matches its recorded leaf hash.
@@ -514,6 +514,8 @@ pub struct Problem {
 /// Result of `verify`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VerifyReport {
+    /// Whether the deep checks ran (see [`VerifyOptions`]).
+    pub deep: bool,
     /// Items checked.
     pub items: u64,
     /// Checkpoints checked.
@@ -825,7 +827,8 @@ impl Verifier<'_> {
                 what,
             });
         }
-        self.problems.sort_by_key(|p| p.index.unwrap_or(u64::MAX));
+        self.problems
+            .sort_by_key(|p| (p.index.unwrap_or(u64::MAX), p.category));
     }
 }
 
@@ -994,6 +997,7 @@ fn verify(
         previous = Some((cp.clone(), root_ok));
     }
     Ok(VerifyReport {
+        deep: options.deep,
         items,
         checkpoints: snapshot.checkpoints.len() as u64,
         blobs: blobs_checked,

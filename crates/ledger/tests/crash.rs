@@ -46,7 +46,12 @@ fn child(workspace: &Path, round: u64) {
     let mut ledger = Ledger::open(workspace).expect("child open");
     let stdout = std::io::stdout();
     for batch in 0..1_000_000u64 {
-        let size = 1 + (round * 7 + batch * 13) % 150;
+        // Every fourth batch is large enough to be prepared on worker threads while the store writes.
+        let size = if batch % 4 == 3 {
+            2500
+        } else {
+            1 + (round * 7 + batch * 13) % 150
+        };
         let blob = ledger
             .add_blob(format!("blob r{round} b{batch}").as_bytes(), 1 << 20)
             .expect("child blob");

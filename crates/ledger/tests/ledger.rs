@@ -232,6 +232,90 @@ fn re_appending_the_same_batch_is_a_no_op() {
 }
 
 #[test]
+fn idempotency_holds_across_two_open_ledgers_and_large_batches() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut a = Ledger::init(dir.path()).expect("init");
+    a.append(&[item(0)], &mut NoProgress).expect("append");
+    // A second writer (another process, in practice) appends while `a` holds its keys in memory.
+    let mut b = Ledger::open(dir.path()).expect("open");
+    assert_eq!(
+        b.append(&[item(0), item(1)], &mut NoProgress)
+            .expect("append")
+            .iter()
+            .map(|o| (o.index, o.new))
+            .collect::<Vec<_>>(),
+        vec![(0, false), (1, true)]
+    );
+    drop(b);
+    assert_eq!(
+        a.append(&[item(1), item(2)], &mut NoProgress)
+            .expect("append")
+            .iter()
+            .map(|o| (o.index, o.new))
+            .collect::<Vec<_>>(),
+        vec![(1, false), (2, true)]
+    );
+    // Batched appends across tile (256) and chunk (1024) boundaries, with duplicates inside and across batches.
+    let many: Vec<Evidence> = (0..5000).map(|i| item(i % 4100)).collect();
+    let out = a
+        .append_batched(&many, 1500, &mut NoProgress)
+        .expect("batched");
+    assert_eq!(out.len(), 5000);
+    assert!(
+        out.iter()
+            .enumerate()
+            .all(|(i, o)| o.index == (i % 4100) as u64)
+    );
+    assert_eq!(a.len().expect("len"), 4100);
+    let commits = a
+        .list(&ListFilter {
+            kind: Some(EvidenceKind::GitCommit),
+            ..ListFilter::default()
+        })
+        .expect("list");
+    assert_eq!(commits.len(), 2050);
+    assert!(commits.iter().all(|c| c.index % 2 == 0));
+    let report = a
+        .verify_with(
+            &[],
+            assay_ledger::VerifyOptions { deep: true },
+            &mut NoProgress,
+        )
+        .expect("verify");
+    assert!(report.is_clean(), "{:?}", report.problems);
+}
+
+#[test]
+fn a_bad_item_in_a_later_batch_keeps_the_committed_batches_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ledger = Ledger::init(dir.path()).expect("init");
+    let mut items: Vec<Evidence> = (0..3000).map(item).collect();
+    items[2500].subject = " ".into();
+    match ledger.append_batched(&items, 1000, &mut NoProgress) {
+        Err(assay_ledger::LedgerError::InvalidEvidence {
+            position, field, ..
+        }) => {
+            assert_eq!((position, field.as_str()), (2500, "subject"));
+        }
+        other => panic!("expected an invalid item, got {other:?}"),
+    }
+    assert_eq!(ledger.len().expect("len"), 2000);
+    assert!(
+        ledger
+            .verify(&[], &mut NoProgress)
+            .expect("verify")
+            .is_clean()
+    );
+    // The same call with the item fixed resumes idempotently.
+    items[2500].subject = "model:m1".into();
+    let out = ledger
+        .append_batched(&items, 1000, &mut NoProgress)
+        .expect("append");
+    assert_eq!(out.iter().filter(|o| o.new).count(), 1000);
+    assert_eq!(ledger.len().expect("len"), 3000);
+}
+
+#[test]
 fn invalid_items_are_refused_and_nothing_is_written() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut ledger = Ledger::init(dir.path()).expect("init");

@@ -35,8 +35,16 @@ pub fn ledger_error(err: LedgerError) -> miette::Report {
         LedgerError::NotInitialized { .. } => {
             "add evidence first (`assay evidence add …`) or run `assay demo` to see a populated workspace"
         }
-        LedgerError::NotALedger { .. } | LedgerError::UnsupportedSchema { .. } => {
+        LedgerError::NotALedger { .. } => {
             "the file is damaged or not an Assay ledger; restore .assay/ledger.db from a backup, and run `assay verify`"
+        }
+        LedgerError::UnsupportedSchema {
+            found, expected, ..
+        } if found < expected => {
+            "this ledger was written by an earlier development build of assay, whose storage layout this build no longer reads; re-create it (`assay demo` rebuilds the demo workspace) or use the build that wrote it"
+        }
+        LedgerError::UnsupportedSchema { .. } => {
+            "this ledger was written by a newer assay; upgrade assay to read it"
         }
         LedgerError::Database { .. } => {
             "check that the workspace is writable and not on a full disk"
@@ -243,8 +251,9 @@ pub fn verify(args: &VerifyArgs, settings: &Settings) -> CommandResult {
     }
     let ledger = open_ledger(ws, false)?;
     let mut progress = ProgressLine::new("verifying", settings.quiet > 0 || settings.json);
+    let options = assay_ledger::VerifyOptions { deep: args.deep };
     let report = ledger
-        .verify(&trusted, &mut progress)
+        .verify_with(&trusted, options, &mut progress)
         .map_err(ledger_error)?;
     progress.finish();
     if printer.json_mode() {
