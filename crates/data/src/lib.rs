@@ -20,6 +20,7 @@
 
 pub mod drift;
 pub mod error;
+pub mod evidence;
 pub mod read;
 pub mod stats;
 
