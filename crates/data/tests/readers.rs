@@ -22,7 +22,8 @@ fn s(x: &str) -> Option<String> {
 
 #[test]
 fn csv_quoting_newlines_crlf_and_nulls() {
-    let rows = rows_of(b"a,b,c\r\n1,\"x, y\",\"say \"\"hi\"\"\"\r\n\r\n2,,\"two\nlines\"\n3,z,").expect("valid");
+    let rows = rows_of(b"a,b,c\r\n1,\"x, y\",\"say \"\"hi\"\"\"\r\n\r\n2,,\"two\nlines\"\n3,z,")
+        .expect("valid");
     assert_eq!(
         rows,
         vec![
@@ -74,7 +75,11 @@ fn jsonl_objects_and_errors() {
     std::fs::write(&p, "{\"a\":1,\"b\":\"x\"}\n\n{\"b\":null,\"c\":[1,2]}\n").expect("write");
     let mut seen = Vec::new();
     read_file(&p, &mut |ctx, cells| {
-        seen.push((ctx.row, ctx.columns.to_vec(), cells.iter().map(Cell::to_text).collect::<Vec<_>>()));
+        seen.push((
+            ctx.row,
+            ctx.columns.to_vec(),
+            cells.iter().map(Cell::to_text).collect::<Vec<_>>(),
+        ));
         Ok(())
     })
     .expect("valid JSONL");
@@ -97,8 +102,12 @@ fn jsonl_objects_and_errors() {
 fn write_parquet(path: &Path, n: usize) {
     use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
     use parquet::arrow::ArrowWriter;
-    let x: ArrayRef = Arc::new(Float64Array::from_iter((0..n).map(|i| if i % 7 == 0 { None } else { Some(i as f64) })));
-    let y: ArrayRef = Arc::new(StringArray::from_iter_values((0..n).map(|i| format!("k{}", i % 3))));
+    let x: ArrayRef = Arc::new(Float64Array::from_iter(
+        (0..n).map(|i| if i % 7 == 0 { None } else { Some(i as f64) }),
+    ));
+    let y: ArrayRef = Arc::new(StringArray::from_iter_values(
+        (0..n).map(|i| format!("k{}", i % 3)),
+    ));
     let batch = RecordBatch::try_from_iter([("x", x), ("y", y)]).expect("batch");
     let file = std::fs::File::create(path).expect("create");
     let mut w = ArrowWriter::try_new(file, batch.schema(), None).expect("writer");
