@@ -119,7 +119,7 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: ScanFormat,
     /// Report findings at or above this confidence (0–1).
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.4)]
     pub min_confidence: f64,
     #[command(flatten)]
     pub record: RecordArgs,
@@ -146,7 +146,7 @@ pub struct RedactArgs {
     #[arg(long, value_name = "PATH")]
     pub key_file: Option<PathBuf>,
     /// Replace findings at or above this confidence.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.4)]
     pub min_confidence: f64,
     #[command(flatten)]
     pub record: RecordArgs,
