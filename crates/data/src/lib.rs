@@ -23,6 +23,7 @@ pub mod error;
 pub mod evidence;
 pub mod pii;
 pub mod read;
+pub mod snapshot;
 pub mod stats;
 
 pub use error::{DataError, Result};
