@@ -25,5 +25,6 @@ pub mod pii;
 pub mod read;
 pub mod snapshot;
 pub mod stats;
+pub mod validate;
 
 pub use error::{DataError, Result};
