@@ -21,6 +21,7 @@
 pub mod drift;
 pub mod error;
 pub mod evidence;
+pub mod fairness;
 pub mod pii;
 pub mod read;
 pub mod snapshot;
