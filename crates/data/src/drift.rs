@@ -230,7 +230,7 @@ impl Acc {
         c
     }
 
-    fn to_categorical(&mut self, s: usize) {
+    fn make_categorical(&mut self, s: usize) {
         if !self.sides[s].numeric {
             return;
         }
@@ -246,7 +246,7 @@ impl Acc {
         match *cell {
             Cell::Null => self.sides[s].missing += 1,
             Cell::Bool(b) => {
-                self.to_categorical(s);
+                self.make_categorical(s);
                 let c = self.intern(if b { "true" } else { "false" });
                 self.sides[s].cats.push(c);
             }
@@ -258,7 +258,7 @@ impl Acc {
                     self.sides[s].cats.push(c);
                 }
                 None => {
-                    self.to_categorical(s);
+                    self.make_categorical(s);
                     if let Cell::Str(t) = cell {
                         let c = self.intern(t);
                         self.sides[s].cats.push(c);
@@ -688,8 +688,8 @@ pub fn drift(reference: &Path, current: &Path, opts: &DriftOptions) -> Result<Dr
         }
         acc.sides[1] = cside;
         if !acc.sides[0].numeric || !acc.sides[1].numeric {
-            acc.to_categorical(0);
-            acc.to_categorical(1);
+            acc.make_categorical(0);
+            acc.make_categorical(1);
         }
         accs.push(acc);
     }

@@ -18,11 +18,12 @@ pub enum DataError {
         row: u64,
         message: String,
     },
-    #[error("{path}, row {row}: the bytes are not valid UTF-8 (at byte {offset} of the row)")]
+    #[error("{path}, row {row}: the bytes are not valid UTF-8 ({place})")]
     Utf8 {
         path: PathBuf,
         row: u64,
-        offset: usize,
+        /// Where in the row, e.g. `field 3, byte 2`.
+        place: String,
     },
     #[error("{path}, line {line}: {message}")]
     Json {

@@ -373,10 +373,15 @@ impl<R: BufRead> CsvRecords<R> {
 
     /// The current record as text; bad UTF-8 is an error naming the row.
     pub fn fields(&self, row: u64) -> Result<Vec<&str>> {
-        let text = std::str::from_utf8(&self.buf).map_err(|e| DataError::Utf8 {
-            path: self.path.clone(),
-            row,
-            offset: e.valid_up_to(),
+        let text = std::str::from_utf8(&self.buf).map_err(|e| {
+            let at = e.valid_up_to();
+            let field = self.ends.iter().position(|&end| end > at).unwrap_or(0);
+            let start = if field == 0 { 0 } else { self.ends[field - 1] };
+            DataError::Utf8 {
+                path: self.path.clone(),
+                row,
+                place: format!("field {}, byte {}", field + 1, at - start + 1),
+            }
         })?;
         let mut out = Vec::with_capacity(self.ends.len());
         let mut start = 0;
@@ -469,7 +474,7 @@ pub fn read_jsonl<R: BufRead>(mut r: R, path: &Path, on_row: &mut OnRow<'_>) -> 
         let text = std::str::from_utf8(&line_buf).map_err(|e| DataError::Utf8 {
             path: path.to_owned(),
             row: line,
-            offset: e.valid_up_to(),
+            place: format!("byte {} of the line", e.valid_up_to() + 1),
         })?;
         let text = text.trim();
         if text.is_empty() {

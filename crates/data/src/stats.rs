@@ -239,6 +239,7 @@ pub fn kolmogorov_sf(n: u64, x: f64) -> f64 {
 }
 
 fn log_nfact_div_npown(n: f64) -> f64 {
+    #[allow(clippy::excessive_precision)]
     const C: [f64; 8] = [
         -2.955065359477124183e-2,
         6.4102564102564102564e-3,

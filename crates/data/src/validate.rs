@@ -180,6 +180,9 @@ pub struct ValidationReport {
 
 const MAX_EXAMPLES: usize = 5;
 
+/// Header width, rule column indexes, typed column indexes.
+type IndexCache = (usize, Vec<Option<usize>>, Vec<(String, Option<usize>)>);
+
 fn short(s: &str) -> String {
     if s.chars().count() > 64 {
         format!("{}…", s.chars().take(63).collect::<String>())
@@ -294,8 +297,7 @@ pub fn validate(
     let mut in_window = 0usize;
     let mut worst = (0.0f64, 0u64);
     let mut dup_total = 0u64;
-    let mut idx_cache: (usize, Vec<Option<usize>>, Vec<(String, Option<usize>)>) =
-        (usize::MAX, Vec::new(), Vec::new());
+    let mut idx_cache: IndexCache = (usize::MAX, Vec::new(), Vec::new());
     let mut last_file = std::path::PathBuf::new();
     let mut line = String::new();
     let rows = read_rows(data, &mut |ctx, cells| {

@@ -60,9 +60,9 @@ fn broken_quoting_names_the_row() {
 #[test]
 fn bad_utf8_names_the_row() {
     match rows_of(b"a,b\n1,2\n3,caf\xe9\n") {
-        Err(DataError::Utf8 { row, offset, .. }) => {
+        Err(DataError::Utf8 { row, place, .. }) => {
             assert_eq!(row, 3);
-            assert_eq!(offset, 4);
+            assert_eq!(place, "field 2, byte 4");
         }
         other => panic!("expected a UTF-8 error, got {other:?}"),
     }

@@ -16,7 +16,7 @@ pub fn luhn(digits: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// IBAN lengths per country (ISO 13616 registry).
@@ -253,7 +253,7 @@ pub fn keccak256(data: &[u8]) -> [u8; 32] {
     let mut st = [0u64; 25];
     let mut msg = data.to_vec();
     msg.push(0x01);
-    while msg.len() % RATE != 0 {
+    while !msg.len().is_multiple_of(RATE) {
         msg.push(0);
     }
     if let Some(last) = msg.last_mut() {

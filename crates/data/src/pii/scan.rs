@@ -149,12 +149,13 @@ pub fn scan(text: &[u8], out: &mut Vec<Finding>) {
                     i = end;
                     continue;
                 }
-            } else if c == b':' && text.get(i + 1) == Some(&b':') && (i == 0 || !is(text[i - 1], W))
+            } else if c == b':'
+                && text.get(i + 1) == Some(&b':')
+                && (i == 0 || !is(text[i - 1], W))
+                && let Some(end) = ip6(text, i, out)
             {
-                if let Some(end) = ip6(text, i, out) {
-                    i = end;
-                    continue;
-                }
+                i = end;
+                continue;
             }
             i += 1;
             continue;
@@ -443,10 +444,11 @@ fn word_lower(text: &[u8], i: usize, wend: usize, out: &mut Vec<Finding>) -> Opt
     let word = &text[i..wend];
     let tok = |c: u8| is(c, W) || c == b'-';
     match word[0] {
-        b'b' if word.starts_with(b"bc1") && (14..=74).contains(&word.len()) => {
-            if checks::bech32_address(word) {
-                push(out, Entity::Crypto, i, wend, 1.0);
-            }
+        b'b' if word.starts_with(b"bc1")
+            && (14..=74).contains(&word.len())
+            && checks::bech32_address(word) =>
+        {
+            push(out, Entity::Crypto, i, wend, 1.0);
         }
         b'g' => {
             if word.len() == 40
@@ -455,11 +457,9 @@ fn word_lower(text: &[u8], i: usize, wend: usize, out: &mut Vec<Finding>) -> Opt
                 && word[3] == b'_'
             {
                 push(out, Entity::ApiToken, i, wend, 0.9);
-            } else if word.starts_with(b"github_pat_") && word.len() >= 80 {
-                push(out, Entity::ApiToken, i, wend, 0.9);
             } else if word == b"glpat" && text.get(wend) == Some(&b'-') {
                 let k = run_of(text, wend + 1, tok);
-                if k - wend - 1 >= 20 {
+                if k - wend > 20 {
                     push(out, Entity::ApiToken, i, k, 0.9);
                     return Some(k);
                 }
@@ -471,7 +471,7 @@ fn word_lower(text: &[u8], i: usize, wend: usize, out: &mut Vec<Finding>) -> Opt
             && text.get(wend) == Some(&b'-') =>
         {
             let k = run_of(text, wend + 1, tok);
-            if k - wend - 1 >= 10 {
+            if k - wend > 10 {
                 push(out, Entity::ApiToken, i, k, 0.9);
                 return Some(k);
             }
@@ -631,6 +631,6 @@ pub fn boost(f: &mut Finding, before: &[u8], column: Option<&str>) {
             || col.as_deref().is_some_and(|c| c.contains(w))
     });
     if hit {
-        f.score = (f.score + 0.35).max(0.4).min(1.0);
+        f.score = (f.score + 0.35).clamp(0.4, 1.0);
     }
 }

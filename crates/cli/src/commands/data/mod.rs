@@ -67,6 +67,7 @@ pub fn record(settings: &Settings, item: Evidence) -> Result<(u64, bool), miette
 }
 
 /// Build and record (unless `skip`) an evidence item; returns the index when recorded.
+#[allow(clippy::too_many_arguments)]
 pub fn record_report(
     settings: &Settings,
     skip: bool,
