@@ -2,6 +2,7 @@
 //! through `assay-data`, prints a readable summary (or `--json`), and records its result as evidence
 //! in the workspace ledger unless `--no-record` is given. Bad input exits 2 before anything is stored.
 
+pub mod demo;
 mod drift;
 mod fairness;
 mod html;
