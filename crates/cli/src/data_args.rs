@@ -121,6 +121,9 @@ pub struct ScanArgs {
     /// Report findings at or above this confidence (0–1).
     #[arg(long, default_value_t = 0.4)]
     pub min_confidence: f64,
+    /// Locations listed in SARIF output at most.
+    #[arg(long, default_value_t = 1000)]
+    pub max_locations: usize,
     #[command(flatten)]
     pub record: RecordArgs,
 }

@@ -22,6 +22,7 @@ pub fn scan(args: &ScanArgs, settings: &Settings) -> CommandResult {
     let printer = settings.printer();
     let opts = ScanOptions {
         min_confidence: args.min_confidence,
+        max_locations: args.max_locations,
         ..ScanOptions::default()
     };
     let now = Timestamp::now();
