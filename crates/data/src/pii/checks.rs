@@ -145,29 +145,46 @@ fn sha256d(data: &[u8]) -> [u8; 32] {
     out
 }
 
+const fn base58_table() -> [u8; 128] {
+    let alpha = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    let mut t = [0xffu8; 128];
+    let mut i = 0;
+    while i < alpha.len() {
+        t[alpha[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+}
+
+static BASE58: [u8; 128] = base58_table();
+
 /// Base58Check for Bitcoin P2PKH (`1…`) and P2SH (`3…`) addresses.
 pub fn base58check(s: &[u8]) -> bool {
-    const ALPHA: &[u8] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    let mut bytes: Vec<u8> = Vec::with_capacity(32);
+    // The 25-byte value as seven 32-bit limbs (28 bytes), most significant first.
+    let mut limbs = [0u64; 7];
     for &c in s {
-        let Some(v) = ALPHA.iter().position(|&a| a == c) else {
+        let v = if c < 128 { BASE58[c as usize] } else { 0xff };
+        if v == 0xff {
             return false;
-        };
-        let mut carry = v as u32;
-        for b in bytes.iter_mut().rev() {
-            carry += u32::from(*b) * 58;
-            *b = (carry & 0xff) as u8;
-            carry >>= 8;
         }
-        while carry > 0 {
-            bytes.insert(0, (carry & 0xff) as u8);
-            carry >>= 8;
+        let mut carry = u64::from(v);
+        for l in limbs.iter_mut().rev() {
+            carry += *l * 58;
+            *l = carry & 0xffff_ffff;
+            carry >>= 32;
+        }
+        if carry != 0 || limbs[0] > 0xff {
+            return false; // more than 25 bytes
         }
     }
-    let zeros = s.iter().take_while(|&&c| c == b'1').count();
-    let mut full = vec![0u8; zeros];
-    full.extend_from_slice(&bytes);
-    if full.len() != 25 || !(full[0] == 0 || full[0] == 5) {
+    let mut bytes = [0u8; 28];
+    for (k, l) in limbs.iter().enumerate() {
+        bytes[k * 4..k * 4 + 4].copy_from_slice(&(*l as u32).to_be_bytes());
+    }
+    let full = &bytes[3..];
+    let ones = s.iter().take_while(|&&c| c == b'1').count();
+    let zeros = full.iter().take_while(|&&b| b == 0).count();
+    if ones != zeros || !(full[0] == 0 || full[0] == 5) {
         return false;
     }
     sha256d(&full[..21])[..4] == full[21..]

@@ -8,7 +8,7 @@
 pub mod checks;
 pub mod scan;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -110,11 +110,90 @@ pub fn redact_example(v: &[u8]) -> String {
         .collect()
 }
 
-/// Which column of a delimited or JSON line a byte offset is in.
-enum Layout {
-    Csv(Vec<String>),
+/// How to tell which column a byte offset is in, and each column's context mask.
+struct Layout {
+    kind: LayoutKind,
+    names: Vec<String>,
+    masks: Vec<u16>,
+    index: HashMap<String, usize>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LayoutKind {
+    Csv,
     Jsonl,
     Text,
+}
+
+impl Layout {
+    fn new(kind: LayoutKind, names: Vec<String>) -> Layout {
+        let masks = names.iter().map(|n| scan::context_mask(n)).collect();
+        let index = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        Layout {
+            kind,
+            names,
+            masks,
+            index,
+        }
+    }
+
+    fn intern(&mut self, name: &[u8]) -> usize {
+        let name = String::from_utf8_lossy(name);
+        if let Some(&i) = self.index.get(name.as_ref()) {
+            return i;
+        }
+        let i = self.names.len();
+        self.masks.push(scan::context_mask(&name));
+        self.names.push(name.clone().into_owned());
+        self.index.insert(name.into_owned(), i);
+        i
+    }
+
+    /// The column holding byte `at` of `line`.
+    fn column_at(&mut self, line: &[u8], at: usize) -> Option<usize> {
+        match self.kind {
+            LayoutKind::Csv => {
+                let mut quoted = false;
+                let mut idx = 0;
+                for &c in &line[..at] {
+                    match c {
+                        b'"' => quoted = !quoted,
+                        b',' if !quoted => idx += 1,
+                        _ => {}
+                    }
+                }
+                while self.names.len() <= idx {
+                    let n = format!("column_{}", self.names.len() + 1);
+                    self.intern(n.as_bytes());
+                }
+                Some(idx)
+            }
+            LayoutKind::Jsonl => {
+                let before = &line[..at];
+                let mut k = before.len();
+                while k > 0 {
+                    k -= 1;
+                    if before[k] == b':' {
+                        let mut q = k;
+                        while q > 0 && before[q - 1] == b' ' {
+                            q -= 1;
+                        }
+                        if q > 0 && before[q - 1] == b'"' {
+                            let key_end = q - 1;
+                            let key_start = memchr::memrchr(b'"', &before[..key_end])? + 1;
+                            return Some(self.intern(&before[key_start..key_end]));
+                        }
+                    }
+                }
+                None
+            }
+            LayoutKind::Text => None,
+        }
+    }
 }
 
 fn csv_header(line: &[u8]) -> Vec<String> {
@@ -135,63 +214,58 @@ fn csv_header(line: &[u8]) -> Vec<String> {
         .collect()
 }
 
-fn column_at(layout: &Layout, line: &[u8], at: usize) -> Option<String> {
-    match layout {
-        Layout::Csv(header) => {
-            let mut quoted = false;
-            let mut idx = 0;
-            for &c in &line[..at] {
-                match c {
-                    b'"' => quoted = !quoted,
-                    b',' if !quoted => idx += 1,
-                    _ => {}
-                }
-            }
-            Some(
-                header
-                    .get(idx)
-                    .cloned()
-                    .unwrap_or_else(|| format!("column_{}", idx + 1)),
-            )
+/// A multiply-rotate hasher for the small integer keys of the group map (SipHash showed in profiles).
+#[derive(Default)]
+struct QuickHasher(u64);
+
+impl std::hash::Hasher for QuickHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
         }
-        Layout::Jsonl => {
-            let before = &line[..at];
-            let mut k = before.len();
-            while k > 0 {
-                k -= 1;
-                if before[k] == b':' {
-                    let mut q = k;
-                    while q > 0 && before[q - 1] == b' ' {
-                        q -= 1;
-                    }
-                    if q > 0 && before[q - 1] == b'"' {
-                        let key_end = q - 1;
-                        let key_start = memchr::memrchr(b'"', &before[..key_end])? + 1;
-                        return Some(
-                            String::from_utf8_lossy(&before[key_start..key_end]).into_owned(),
-                        );
-                    }
-                }
-            }
-            None
-        }
-        Layout::Text => None,
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
     }
 }
+
+type GroupKey = (usize, Option<usize>, Entity);
+type Groups = HashMap<GroupKey, FindingGroup, std::hash::BuildHasherDefault<QuickHasher>>;
 
 /// Accumulates groups while files are scanned.
 struct Acc<'o> {
     opts: &'o ScanOptions,
-    groups: BTreeMap<(String, Option<String>, Entity), FindingGroup>,
+    groups: Groups,
     locations: Vec<Location>,
 }
 
 impl Acc<'_> {
-    fn add(&mut self, file: &str, column: Option<String>, f: &Finding, value: &[u8], line: u64) {
-        let key = (file.to_owned(), column.clone(), f.entity);
+    fn wants_line(&self, key: &(usize, Option<usize>, Entity)) -> bool {
+        self.locations.len() < self.opts.max_locations
+            || self
+                .groups
+                .get(key)
+                .is_none_or(|g| g.examples.len() < self.opts.max_examples)
+    }
+
+    fn add(
+        &mut self,
+        key: (usize, Option<usize>, Entity),
+        file: &str,
+        column: Option<&str>,
+        f: &Finding,
+        value: &[u8],
+        line: Option<u64>,
+    ) {
         let g = self.groups.entry(key).or_insert_with(|| FindingGroup {
             file: file.to_owned(),
-            column: column.clone(),
+            column: column.map(str::to_owned),
             entity: f.entity,
             count: 0,
             max_confidence: 0.0,
@@ -199,6 +273,7 @@ impl Acc<'_> {
         });
         g.count += 1;
         g.max_confidence = g.max_confidence.max(f.score);
+        let Some(line) = line else { return };
         if g.examples.len() < self.opts.max_examples {
             g.examples.push(Example {
                 line,
@@ -209,7 +284,7 @@ impl Acc<'_> {
             self.locations.push(Location {
                 file: file.to_owned(),
                 line,
-                column,
+                column: column.map(str::to_owned),
                 entity: f.entity,
                 confidence: f.score,
             });
@@ -218,24 +293,29 @@ impl Acc<'_> {
 }
 
 /// Findings in one block of whole lines, boosted by context and filtered by confidence, in order.
+/// `header` gives CSV column names; `jsonl` attributes findings to JSON keys.
 pub fn findings_in(
     block: &[u8],
-    layout_csv: Option<&[String]>,
+    header: Option<&[String]>,
     jsonl: bool,
     min: f64,
 ) -> Vec<(Finding, Option<String>)> {
-    let layout = match (layout_csv, jsonl) {
-        (Some(h), _) => Layout::Csv(h.to_vec()),
-        (None, true) => Layout::Jsonl,
-        _ => Layout::Text,
+    let mut layout = match (header, jsonl) {
+        (Some(h), _) => Layout::new(LayoutKind::Csv, h.to_vec()),
+        (None, true) => Layout::new(LayoutKind::Jsonl, Vec::new()),
+        _ => Layout::new(LayoutKind::Text, Vec::new()),
     };
-    block_findings(block, &layout, min)
+    let found = block_findings(block, &mut layout, min);
+    found
+        .into_iter()
+        .map(|(f, c)| (f, c.map(|i| layout.names[i].clone())))
+        .collect()
 }
 
-fn block_findings(block: &[u8], layout: &Layout, min: f64) -> Vec<(Finding, Option<String>)> {
+fn block_findings(block: &[u8], layout: &mut Layout, min: f64) -> Vec<(Finding, Option<usize>)> {
     let mut raw = Vec::new();
     scan::scan(block, &mut raw);
-    raw.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+    raw.sort_unstable_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
     let mut out = Vec::with_capacity(raw.len());
     let mut last_end = 0;
     for mut f in raw {
@@ -243,14 +323,13 @@ fn block_findings(block: &[u8], layout: &Layout, min: f64) -> Vec<(Finding, Opti
             continue;
         }
         let ls = memchr::memrchr(b'\n', &block[..f.start]).map_or(0, |k| k + 1);
-        let line = &block[ls..];
-        let column = column_at(layout, line, f.start - ls);
+        let column = layout.column_at(&block[ls..], f.start - ls);
         let from = f.start.saturating_sub(48).max(ls);
-        let before: Vec<u8> = block[from..f.start]
-            .iter()
-            .map(u8::to_ascii_lowercase)
-            .collect();
-        scan::boost(&mut f, &before, column.as_deref());
+        let mask = column
+            .and_then(|c| layout.masks.get(c).copied())
+            .unwrap_or(0);
+        let start = f.start;
+        scan::boost(&mut f, &block[from..start], mask);
         if f.score >= min {
             last_end = f.end;
             out.push((f, column));
@@ -259,79 +338,99 @@ fn block_findings(block: &[u8], layout: &Layout, min: f64) -> Vec<(Finding, Opti
     out
 }
 
-/// Read `path` in blocks of whole lines, calling `each(block, first_line_number)`.
+/// Read `path` in blocks of whole lines, calling `each(block, first_line_number)`. One buffer is reused;
+/// it grows only for a line longer than it.
 fn blocks(path: &Path, each: &mut dyn FnMut(&[u8], u64) -> Result<()>) -> Result<u64> {
     let mut f = File::open(path).map_err(io(path))?;
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + 4096);
+    let mut buf: Vec<u8> = vec![0; CHUNK];
+    let mut len = 0usize;
     let mut total = 0u64;
     let mut line = 1u64;
-    let mut eof = false;
-    while !eof {
-        let start = buf.len();
-        buf.resize(start + CHUNK, 0);
-        let mut filled = start;
-        while filled < buf.len() {
-            let n = f.read(&mut buf[filled..]).map_err(io(path))?;
-            if n == 0 {
-                eof = true;
-                break;
-            }
-            filled += n;
+    loop {
+        if len == buf.len() {
+            buf.resize(buf.len() * 2, 0);
         }
-        buf.truncate(filled);
-        total += (filled - start) as u64;
+        let n = f.read(&mut buf[len..]).map_err(io(path))?;
+        total += n as u64;
+        len += n;
+        let eof = n == 0;
+        if !eof && len < buf.len() {
+            continue;
+        }
         let cut = if eof {
-            buf.len()
+            len
         } else {
-            match memchr::memrchr(b'\n', &buf) {
+            match memchr::memrchr(b'\n', &buf[..len]) {
                 Some(k) => k + 1,
-                None => continue, // a line longer than the buffer: read more
+                None => continue,
             }
         };
-        each(&buf[..cut], line)?;
-        line += buf[..cut].iter().filter(|&&c| c == b'\n').count() as u64;
-        buf.drain(..cut);
+        if cut > 0 {
+            each(&buf[..cut], line)?;
+            line += memchr::memchr_iter(b'\n', &buf[..cut]).count() as u64;
+        }
+        buf.copy_within(cut..len, 0);
+        len -= cut;
+        if eof {
+            break;
+        }
     }
     Ok(total)
 }
 
-fn line_numbers(block: &[u8], first: u64, starts: impl Iterator<Item = usize>) -> Vec<u64> {
-    let mut out = Vec::new();
-    let (mut pos, mut line) = (0usize, first);
-    for s in starts {
-        line += block[pos..s].iter().filter(|&&c| c == b'\n').count() as u64;
-        pos = s;
-        out.push(line);
+/// Line numbers of increasing offsets in a block, counted only when asked for.
+struct Lines<'b> {
+    block: &'b [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl Lines<'_> {
+    fn at(&mut self, offset: usize) -> u64 {
+        self.line += memchr::memchr_iter(b'\n', &self.block[self.pos..offset]).count() as u64;
+        self.pos = offset;
+        self.line
     }
-    out
 }
 
 fn layout_for(path: &Path, first_block: &[u8]) -> Layout {
     match Format::of(path) {
         Some(Format::Csv) => {
             let end = memchr::memchr(b'\n', first_block).unwrap_or(first_block.len());
-            Layout::Csv(csv_header(&first_block[..end]))
+            Layout::new(LayoutKind::Csv, csv_header(&first_block[..end]))
         }
-        Some(Format::Jsonl) => Layout::Jsonl,
-        _ => Layout::Text,
+        Some(Format::Jsonl) => Layout::new(LayoutKind::Jsonl, Vec::new()),
+        _ => Layout::new(LayoutKind::Text, Vec::new()),
     }
 }
 
-fn scan_text_file(path: &Path, acc: &mut Acc<'_>) -> Result<ScannedFile> {
+fn scan_text_file(file_no: usize, path: &Path, acc: &mut Acc<'_>) -> Result<ScannedFile> {
     let name = path.display().to_string();
     let mut layout: Option<Layout> = None;
     let mut count = 0u64;
     let min = acc.opts.min_confidence;
     let bytes = blocks(path, &mut |block, first| {
         let lay = layout.get_or_insert_with(|| layout_for(path, block));
+        let header_end = if first == 1 && lay.kind == LayoutKind::Csv {
+            memchr::memchr(b'\n', block).map_or(block.len(), |k| k + 1)
+        } else {
+            0
+        };
         let found = block_findings(block, lay, min);
-        let lines = line_numbers(block, first, found.iter().map(|(f, _)| f.start));
-        for ((f, col), line) in found.into_iter().zip(lines) {
-            if matches!(lay, Layout::Csv(_)) && line == 1 {
+        let mut lines = Lines {
+            block,
+            pos: 0,
+            line: first,
+        };
+        for (f, col) in found {
+            if f.start < header_end {
                 continue; // the header names columns; it is not data
             }
             count += 1;
-            acc.add(&name, col, &f, &block[f.start..f.end], line);
+            let key = (file_no, col, f.entity);
+            let line = acc.wants_line(&key).then(|| lines.at(f.start));
+            let cname = col.map(|c| lay.names[c].as_str());
+            acc.add(key, &name, cname, &f, &block[f.start..f.end], line);
         }
         Ok(())
     })?;
@@ -342,27 +441,29 @@ fn scan_text_file(path: &Path, acc: &mut Acc<'_>) -> Result<ScannedFile> {
     })
 }
 
-fn scan_parquet(path: &Path, acc: &mut Acc<'_>) -> Result<ScannedFile> {
+fn scan_parquet(file_no: usize, path: &Path, acc: &mut Acc<'_>) -> Result<ScannedFile> {
     let name = path.display().to_string();
     let mut count = 0u64;
     let mut bytes = 0u64;
     let min = acc.opts.min_confidence;
+    let mut text = Layout::new(LayoutKind::Text, Vec::new());
     read_file(path, &mut |ctx, cells| {
         for (i, c) in cells.iter().enumerate() {
             if let Cell::Str(s) = c {
                 bytes += s.len() as u64;
-                let col = ctx.columns.get(i).cloned();
-                for (f, _) in block_findings(s.as_bytes(), &Layout::Text, 0.0) {
-                    let mut f = f;
-                    scan::boost(&mut f, b"", col.as_deref());
+                let col = ctx.columns.get(i).map(String::as_str);
+                let mask = col.map_or(0, scan::context_mask);
+                for (mut f, _) in block_findings(s.as_bytes(), &mut text, 0.0) {
+                    scan::boost(&mut f, b"", mask);
                     if f.score >= min {
                         count += 1;
                         acc.add(
+                            (file_no, Some(i), f.entity),
                             &name,
-                            col.clone(),
+                            col,
                             &f,
                             &s.as_bytes()[f.start..f.end],
-                            ctx.row,
+                            Some(ctx.row),
                         );
                     }
                 }
@@ -400,21 +501,24 @@ pub fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> Result<PiiReport> {
     }
     let mut acc = Acc {
         opts,
-        groups: BTreeMap::new(),
+        groups: Groups::default(),
         locations: Vec::new(),
     };
     let mut scanned = Vec::new();
-    for f in &files {
+    for (no, f) in files.iter().enumerate() {
         let s = if Format::of(f) == Some(Format::Parquet) {
-            scan_parquet(f, &mut acc)?
+            scan_parquet(no, f, &mut acc)?
         } else if looks_binary(f)? {
             continue;
         } else {
-            scan_text_file(f, &mut acc)?
+            scan_text_file(no, f, &mut acc)?
         };
         scanned.push(s);
     }
-    let findings: Vec<FindingGroup> = acc.groups.into_values().collect();
+    let mut keyed: Vec<((usize, Option<usize>, Entity), FindingGroup)> =
+        acc.groups.into_iter().collect();
+    keyed.sort_by(|a, b| (a.0.0, &a.1.column, a.0.2).cmp(&(b.0.0, &b.1.column, b.0.2)));
+    let findings: Vec<FindingGroup> = keyed.into_iter().map(|(_, g)| g).collect();
     let mut by_entity = BTreeMap::new();
     for g in &findings {
         *by_entity.entry(g.entity.name().to_owned()).or_insert(0) += g.count;
@@ -529,7 +633,7 @@ pub fn redact_file(
     blocks(input, &mut |block, first| {
         hin.update(block);
         let lay = layout.get_or_insert_with(|| layout_for(input, block));
-        let header_end = if first == 1 && matches!(lay, Layout::Csv(_)) {
+        let header_end = if first == 1 && lay.kind == LayoutKind::Csv {
             memchr::memchr(b'\n', block).map_or(block.len(), |k| k + 1)
         } else {
             0
@@ -552,7 +656,7 @@ pub fn redact_file(
             replaced += 1;
             *by_entity.entry(f.entity.name().to_owned()).or_insert(0) += 1;
             if let Some(c) = col {
-                *by_column.entry(c).or_insert(0) += 1;
+                *by_column.entry(lay.names[c].clone()).or_insert(0) += 1;
             }
         }
         hout.update(&block[pos..]);

@@ -134,56 +134,108 @@ fn is(c: u8, class: u8) -> bool {
     CLASS[c as usize] & class != 0
 }
 
+/// Bytes that begin or sit early in every entity the main pass looks for: ASCII 0x30–0x5F, which holds the
+/// digits, `:`, `@`, the upper-case letters and `_` (emails and private keys have their own passes; `+` and `(`
+/// before a digit are picked up from the digit). Runs of other bytes — lower-case words, spaces, commas, dots —
+/// are skipped eight at a time.
+#[inline]
+fn trigger(c: u8) -> bool {
+    (0x30..=0x5f).contains(&c)
+}
+
+/// The first trigger byte at or after `i`, or `text.len()`.
+#[inline]
+fn next_trigger(text: &[u8], mut i: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    while i + 8 <= text.len() {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&text[i..i + 8]);
+        let x = u64::from_le_bytes(b);
+        // A byte b < 0x80 with 0x2f < b < 0x60 sets its high bit (Hacker's Delight "has between").
+        let low7 = x & !HI;
+        let between = (LO * (127 + 0x60)).wrapping_sub(low7) & !x & (low7 + LO * (127 - 0x2f)) & HI;
+        if between != 0 {
+            return i + (between.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < text.len() && !trigger(text[i]) {
+        i += 1;
+    }
+    i
+}
+
 /// Scan `text`, appending findings (unsorted; callers sort by `start`).
 pub fn scan(text: &[u8], out: &mut Vec<Finding>) {
     emails(text, out);
     private_keys(text, out);
     let n = text.len();
     let mut i = 0;
-    while i < n {
-        let c = text[i];
-        let cls = CLASS[c as usize];
-        if cls & W == 0 {
-            if c == b'+' || c == b'(' {
-                if let Some(end) = number(text, i, out) {
-                    i = end;
-                    continue;
-                }
-            } else if c == b':'
-                && text.get(i + 1) == Some(&b':')
-                && (i == 0 || !is(text[i - 1], W))
-                && let Some(end) = ip6(text, i, out)
-            {
-                i = end;
-                continue;
-            }
+    // Everything before `done` has been examined.
+    let mut done = 0;
+    loop {
+        i = next_trigger(text, i);
+        if i >= n {
+            break;
+        }
+        if !is(text[i], W) {
             i += 1;
             continue;
         }
-        // A word starts here (previous byte is not a word byte).
-        let mut wend = i + 1;
-        while wend < n && is(text[wend], W) {
-            wend += 1;
+        // Back up to the start of the word holding the trigger.
+        let mut ws = i;
+        while ws > done && is(text[ws - 1], W) {
+            ws -= 1;
         }
-        let next = text.get(wend).copied().unwrap_or(b' ');
-        let v6 = if next == b':' && is(c, H) {
-            ip6(text, i, out)
+        if ws == done && ws > 0 && is(text[ws - 1], W) {
+            // The rest of a word already examined.
+            while i < n && is(text[i], W) {
+                i += 1;
+            }
+            done = i;
+            continue;
+        }
+        // `+4…`, `(4…` and `::1…` start before the word.
+        let before = |k: usize| ws >= k && (ws == k || !is(text[ws - k - 1], W));
+        i = if ws >= 1 && matches!(text[ws - 1], b'+' | b'(') && before(1) && is(text[ws], D) {
+            number(text, ws - 1, out).unwrap_or(ws + 1).max(ws + 1)
+        } else if ws >= 2 && &text[ws - 2..ws] == b"::" && before(2) {
+            ip6(text, ws - 2, out).unwrap_or_else(|| word(text, ws, out))
         } else {
-            None
+            word(text, ws, out)
         };
-        let consumed = if v6.is_some() {
-            v6
-        } else if cls & D != 0 {
-            word_digit(text, i, wend, out)
-        } else if cls & U != 0 {
-            word_upper(text, i, wend, out)
-        } else if cls & L != 0 {
-            word_lower(text, i, wend, out)
-        } else {
-            None
-        };
-        i = consumed.unwrap_or(wend).max(i + 1);
+        done = i;
     }
+}
+
+/// Examine the word starting at `i` (the byte before is not a word byte); returns where to go on.
+fn word(text: &[u8], i: usize, out: &mut Vec<Finding>) -> usize {
+    let n = text.len();
+    let c = text[i];
+    let cls = CLASS[c as usize];
+    let mut wend = i + 1;
+    while wend < n && is(text[wend], W) {
+        wend += 1;
+    }
+    let next = text.get(wend).copied().unwrap_or(b' ');
+    let v6 = if next == b':' && is(c, H) {
+        ip6(text, i, out)
+    } else {
+        None
+    };
+    let consumed = if v6.is_some() {
+        v6
+    } else if cls & D != 0 {
+        word_digit(text, i, wend, out)
+    } else if cls & U != 0 {
+        word_upper(text, i, wend, out)
+    } else if cls & L != 0 {
+        word_lower(text, i, wend, out)
+    } else {
+        None
+    };
+    consumed.unwrap_or(wend).max(i + 1)
 }
 
 fn push(out: &mut Vec<Finding>, entity: Entity, start: usize, end: usize, score: f64) {
@@ -619,17 +671,65 @@ fn private_keys(text: &[u8], out: &mut Vec<Finding>) {
     }
 }
 
-/// Raise confidence when a context word appears in `before` (lower-cased by the caller) or the column
-/// name: score = min(1, max(score + 0.35, 0.4)), as Presidio's context enhancer.
-pub fn boost(f: &mut Finding, before: &[u8], column: Option<&str>) {
+/// Whether `needle` (lower-case ASCII) occurs in `hay`, ignoring ASCII case.
+pub fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    if hay.len() < needle.len() {
+        return false;
+    }
+    (0..=hay.len() - needle.len()).any(|j| {
+        hay[j].to_ascii_lowercase() == first
+            && hay[j + 1..j + needle.len()]
+                .iter()
+                .zip(rest)
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+    })
+}
+
+/// Entities (as bits of [`Entity::ALL`] order) whose context words occur in `name`.
+pub fn context_mask(name: &str) -> u16 {
+    let mut m = 0;
+    for (k, e) in Entity::ALL.iter().enumerate() {
+        if e.context()
+            .iter()
+            .any(|w| contains_ci(name.as_bytes(), w.as_bytes()))
+        {
+            m |= 1 << k;
+        }
+    }
+    m
+}
+
+/// Raise confidence when a context word appears in `before` (any case), or the column's
+/// [`context_mask`] names the entity: score = min(1, max(score + 0.35, 0.4)), as Presidio's enhancer.
+pub fn boost(f: &mut Finding, before: &[u8], column_mask: u16) {
     if f.score >= 1.0 {
         return;
     }
-    let col = column.map(str::to_ascii_lowercase);
-    let hit = f.entity.context().iter().any(|w| {
-        memchr::memmem::find(before, w.as_bytes()).is_some()
-            || col.as_deref().is_some_and(|c| c.contains(w))
-    });
+    let bit = Entity::ALL
+        .iter()
+        .position(|e| *e == f.entity)
+        .map_or(0, |k| 1u16 << k);
+    let mut hit = column_mask & bit != 0;
+    if !hit {
+        let mut buf = [0u8; 48];
+        let n = before.len().min(48);
+        for (d, s) in buf.iter_mut().zip(&before[before.len() - n..]) {
+            *d = s.to_ascii_lowercase();
+        }
+        let hay = &buf[..n];
+        hit = f.entity.context().iter().any(|w| {
+            let w = w.as_bytes();
+            if w.len() < 2 || w.len() > hay.len() {
+                return false;
+            }
+            let (a, b) = (w[0], w[1]);
+            (0..=hay.len() - w.len())
+                .any(|j| hay[j] == a && hay[j + 1] == b && hay[j + 2..j + w.len()] == w[2..])
+        });
+    }
     if hit {
         f.score = (f.score + 0.35).clamp(0.4, 1.0);
     }
