@@ -73,7 +73,7 @@ if [ "${SKIP_BIG:-0}" != 1 ]; then
   for cmd in "data scan $big --no-record --json" "data snapshot $big --name big --version bench"; do
     ws=$(mktemp -d)
     /usr/bin/time -f '%M %e' -o "$ws/time" "$assay" -q --config "$ws/assay.toml" $cmd > /dev/null || true
-    read -r rss secs < "$ws/time"
+    read -r rss secs < <(tail -n 1 "$ws/time")
     printf '  assay %-13s %.2f GB: peak RSS %d MB, %.1f s (%.0f MB/s)\n' "${cmd%% /*}" "$("$py" -c "print($size/1e9)")" $((rss / 1024)) "$secs" "$("$py" -c "print($size/1e6/$secs)")"
     rm -rf "$ws"
   done

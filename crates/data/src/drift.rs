@@ -295,13 +295,14 @@ fn collect_side(
     target: Option<&str>,
     prediction: Option<&str>,
 ) -> Result<Collected> {
-    let mut accs: HashMap<String, Acc> = HashMap::new();
+    let mut list: Vec<Acc> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     let mut columns: Vec<String> = Vec::new();
     let mut pairs = Vec::new();
     // Cached per file/header: index of each tracked column.
     let mut cache_file: Option<PathBuf> = None;
     let mut cache_len = usize::MAX;
-    let mut slots: Vec<(usize, String)> = Vec::new();
+    let mut slots: Vec<(usize, usize)> = Vec::new();
     let mut tp: (Option<usize>, Option<usize>) = (None, None);
     let rows = read_rows(path, &mut |ctx: &RowCtx<'_>, cells: &[Cell<'_>]| {
         if cache_file.as_deref() != Some(ctx.file) || cache_len != ctx.columns.len() {
@@ -317,19 +318,19 @@ fn collect_side(
                     if !columns.contains(c) {
                         columns.push(c.clone());
                     }
-                    slots.push((i, c.clone()));
+                    let k = *index.entry(c.clone()).or_insert_with(|| {
+                        list.push(Acc::new(c));
+                        list.len() - 1
+                    });
+                    slots.push((i, k));
                 }
             }
             let find =
                 |name: Option<&str>| name.and_then(|n| ctx.columns.iter().position(|c| c == n));
             tp = (find(target), find(prediction));
         }
-        for (i, name) in &slots {
-            let acc = match accs.get_mut(name) {
-                Some(a) => a,
-                None => accs.entry(name.clone()).or_insert_with(|| Acc::new(name)),
-            };
-            acc.push(0, cells.get(*i).unwrap_or(&Cell::Null));
+        for &(i, k) in &slots {
+            list[k].push(0, cells.get(i).unwrap_or(&Cell::Null));
         }
         if let (Some(t), Some(p)) = tp
             && let (Some(y), Some(yhat)) = (
@@ -343,6 +344,7 @@ fn collect_side(
         }
         Ok(())
     })?;
+    let accs = list.into_iter().map(|a| (a.name.clone(), a)).collect();
     Ok(Collected {
         rows,
         columns,
@@ -771,8 +773,8 @@ fn column_drift(acc: &mut Acc, opts: &DriftOptions) -> Result<ColumnDrift> {
         }
     }
     let values = if numeric {
-        r.nums.sort_unstable_by(f64::total_cmp);
-        c.nums.sort_unstable_by(f64::total_cmp);
+        stats::sort_floats(&mut r.nums);
+        stats::sort_floats(&mut c.nums);
         Values::Num {
             r: std::mem::take(&mut r.nums),
             c: std::mem::take(&mut c.nums),

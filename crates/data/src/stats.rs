@@ -744,10 +744,67 @@ mod tests {
     }
 
     #[test]
+    fn radix_sort_matches_the_standard_sort() {
+        let mut x: Vec<f64> = (0..20_000u64)
+            .map(|i| ((i.wrapping_mul(2_654_435_761) % 10_007) as f64 - 5000.0) * 0.37)
+            .collect();
+        x.extend([0.0, -0.0, 1e300, -1e300, 5e-324, -5e-324]);
+        let mut want = x.clone();
+        want.sort_unstable_by(f64::total_cmp);
+        sort_floats(&mut x);
+        assert_eq!(
+            x.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            want.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
     fn chi2_sf_known_values() {
         // chi2.sf(3.84145882069412, 1) = 0.05
         assert!((chi2_sf(3.841_458_820_694_124, 1.0) - 0.05).abs() < 1e-12);
         assert!((chi2_sf(2.0, 2.0) - (-1.0f64).exp()).abs() < 1e-14);
         assert!((norm_cdf(0.0) - 0.5).abs() < 1e-15);
+    }
+}
+
+/// Sort finite floats ascending: LSD radix sort on order-preserving keys for large inputs (six
+/// passes of 11 bits), the standard sort for small ones. Same order as `total_cmp`.
+pub fn sort_floats(x: &mut Vec<f64>) {
+    if x.len() < 4096 {
+        x.sort_unstable_by(f64::total_cmp);
+        return;
+    }
+    let key = |v: f64| {
+        let b = v.to_bits();
+        if b >> 63 == 1 { !b } else { b | (1 << 63) }
+    };
+    let mut keys: Vec<u64> = x.iter().map(|&v| key(v)).collect();
+    let mut tmp = vec![0u64; keys.len()];
+    let mut counts = vec![0usize; 1 << 11];
+    for pass in 0..6 {
+        let shift = pass * 11;
+        counts.iter_mut().for_each(|c| *c = 0);
+        for &k in &keys {
+            counts[((k >> shift) & 0x7ff) as usize] += 1;
+        }
+        if counts.iter().any(|&c| c == keys.len()) {
+            continue; // every key has the same digit: nothing to move
+        }
+        let mut sum = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = sum;
+            sum += n;
+        }
+        for &k in &keys {
+            let d = ((k >> shift) & 0x7ff) as usize;
+            tmp[counts[d]] = k;
+            counts[d] += 1;
+        }
+        std::mem::swap(&mut keys, &mut tmp);
+    }
+    for (v, k) in x.iter_mut().zip(keys) {
+        let b = if k >> 63 == 1 { k & !(1 << 63) } else { !k };
+        *v = f64::from_bits(b);
     }
 }

@@ -267,6 +267,23 @@ fn word_digit(text: &[u8], i: usize, wend: usize, out: &mut Vec<Finding>) -> Opt
         }
         return Some(wend);
     }
+    // Fast path for the numbers that fill numeric tables: a short integer or a one-dot decimal followed by
+    // a field or line end cannot be any entity (every digit-led entity has 7+ digits or separators).
+    let d1 = wend - i;
+    let end_byte =
+        |c: Option<&u8>| matches!(c, None | Some(b',' | b'\n' | b'\r' | b'"' | b';' | b'\t'));
+    if d1 < 9 && end_byte(text.get(wend)) {
+        return Some(wend);
+    }
+    if text.get(wend) == Some(&b'.') {
+        let mut m = wend + 1;
+        while m < text.len() && text[m].is_ascii_digit() {
+            m += 1;
+        }
+        if m > wend + 1 && (end_byte(text.get(m)) || text.get(m) == Some(&b' ')) {
+            return Some(m);
+        }
+    }
     number(text, i, out)
 }
 

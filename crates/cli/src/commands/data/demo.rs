@@ -271,7 +271,7 @@ pub fn run(ws: &Path, now: Timestamp) -> Result<DataDemo, miette::Report> {
     findings.push(format!(
         "snapshot fraud-features v2025.06 ({} files, root {}…): {} — {} modified, {} added, {} removed",
         m.file_count,
-        &m.merkle_root[..12],
+        m.merkle_root.get(..12).unwrap_or_default(),
         if check.intact { paint(style::OK, "unchanged") } else { paint(style::ERROR, "CHANGED after recording") },
         check.modified.iter().map(|f| f.path.as_str()).collect::<Vec<_>>().join(", "),
         check.added.len(),
