@@ -720,6 +720,48 @@ pub fn z_test(ones_ref: f64, n_ref: f64, ones_cur: f64, n_cur: f64) -> f64 {
     2.0 * (1.0 - norm_cdf(z.abs()))
 }
 
+/// Sort finite floats ascending: LSD radix sort on order-preserving keys for large inputs (six
+/// passes of 11 bits), the standard sort for small ones. Same order as `total_cmp`.
+pub fn sort_floats(x: &mut [f64]) {
+    if x.len() < 4096 {
+        x.sort_unstable_by(f64::total_cmp);
+        return;
+    }
+    let key = |v: f64| {
+        let b = v.to_bits();
+        if b >> 63 == 1 { !b } else { b | (1 << 63) }
+    };
+    let mut keys: Vec<u64> = x.iter().map(|&v| key(v)).collect();
+    let mut tmp = vec![0u64; keys.len()];
+    let mut counts = vec![0usize; 1 << 11];
+    for pass in 0..6 {
+        let shift = pass * 11;
+        counts.iter_mut().for_each(|c| *c = 0);
+        for &k in &keys {
+            counts[((k >> shift) & 0x7ff) as usize] += 1;
+        }
+        if counts.contains(&keys.len()) {
+            continue; // every key has the same digit: nothing to move
+        }
+        let mut sum = 0;
+        for c in counts.iter_mut() {
+            let n = *c;
+            *c = sum;
+            sum += n;
+        }
+        for &k in &keys {
+            let d = ((k >> shift) & 0x7ff) as usize;
+            tmp[counts[d]] = k;
+            counts[d] += 1;
+        }
+        std::mem::swap(&mut keys, &mut tmp);
+    }
+    for (v, k) in x.iter_mut().zip(keys) {
+        let b = if k >> 63 == 1 { k & !(1 << 63) } else { !k };
+        *v = f64::from_bits(b);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -764,47 +806,5 @@ mod tests {
         assert!((chi2_sf(3.841_458_820_694_124, 1.0) - 0.05).abs() < 1e-12);
         assert!((chi2_sf(2.0, 2.0) - (-1.0f64).exp()).abs() < 1e-14);
         assert!((norm_cdf(0.0) - 0.5).abs() < 1e-15);
-    }
-}
-
-/// Sort finite floats ascending: LSD radix sort on order-preserving keys for large inputs (six
-/// passes of 11 bits), the standard sort for small ones. Same order as `total_cmp`.
-pub fn sort_floats(x: &mut Vec<f64>) {
-    if x.len() < 4096 {
-        x.sort_unstable_by(f64::total_cmp);
-        return;
-    }
-    let key = |v: f64| {
-        let b = v.to_bits();
-        if b >> 63 == 1 { !b } else { b | (1 << 63) }
-    };
-    let mut keys: Vec<u64> = x.iter().map(|&v| key(v)).collect();
-    let mut tmp = vec![0u64; keys.len()];
-    let mut counts = vec![0usize; 1 << 11];
-    for pass in 0..6 {
-        let shift = pass * 11;
-        counts.iter_mut().for_each(|c| *c = 0);
-        for &k in &keys {
-            counts[((k >> shift) & 0x7ff) as usize] += 1;
-        }
-        if counts.iter().any(|&c| c == keys.len()) {
-            continue; // every key has the same digit: nothing to move
-        }
-        let mut sum = 0;
-        for c in counts.iter_mut() {
-            let n = *c;
-            *c = sum;
-            sum += n;
-        }
-        for &k in &keys {
-            let d = ((k >> shift) & 0x7ff) as usize;
-            tmp[counts[d]] = k;
-            counts[d] += 1;
-        }
-        std::mem::swap(&mut keys, &mut tmp);
-    }
-    for (v, k) in x.iter_mut().zip(keys) {
-        let b = if k >> 63 == 1 { k & !(1 << 63) } else { !k };
-        *v = f64::from_bits(b);
     }
 }

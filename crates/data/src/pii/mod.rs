@@ -515,8 +515,7 @@ pub fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> Result<PiiReport> {
         };
         scanned.push(s);
     }
-    let mut keyed: Vec<((usize, Option<usize>, Entity), FindingGroup)> =
-        acc.groups.into_iter().collect();
+    let mut keyed: Vec<(GroupKey, FindingGroup)> = acc.groups.into_iter().collect();
     keyed.sort_by(|a, b| (a.0.0, &a.1.column, a.0.2).cmp(&(b.0.0, &b.1.column, b.0.2)));
     let findings: Vec<FindingGroup> = keyed.into_iter().map(|(_, g)| g).collect();
     let mut by_entity = BTreeMap::new();
