@@ -652,6 +652,14 @@ pub fn drift(reference: &Path, current: &Path, opts: &DriftOptions) -> Result<Dr
         path: current.to_owned(),
         message: "the reader thread panicked".into(),
     })??;
+    for (side, path) in [(&rc, reference), (&cc, current)] {
+        if side.rows == 0 {
+            return Err(DataError::Invalid {
+                path: path.to_owned(),
+                message: "no data rows to compare".into(),
+            });
+        }
+    }
     for w in wanted.unwrap_or(&[]) {
         if !rc.columns.contains(w) {
             return Err(DataError::UnknownColumn {
