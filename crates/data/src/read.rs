@@ -66,6 +66,9 @@ pub fn format_num(x: f64) -> String {
 
 /// Parse a CSV field as a number (`nan`, `inf` included, surrounding spaces allowed).
 pub fn parse_num(s: &str) -> Option<f64> {
+    if let Some(x) = parse_simple_decimal(s.as_bytes()) {
+        return Some(x);
+    }
     let t = s.trim();
     let first = *t.as_bytes().first()?;
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.' | b'i' | b'I' | b'n' | b'N'))
@@ -73,6 +76,44 @@ pub fn parse_num(s: &str) -> Option<f64> {
         return None;
     }
     t.parse::<f64>().ok()
+}
+
+/// `[-+]digits[.digits]` with at most 15 significant digits, computed exactly: the digits form an integer
+/// below 2^53 and 10^k (k ≤ 15) is exact, so one correctly rounded division gives the correctly rounded
+/// value, the same double `str::parse` returns. Anything else is left to `str::parse`.
+fn parse_simple_decimal(b: &[u8]) -> Option<f64> {
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let mut mant: u64 = 0;
+    let mut frac: i32 = -1;
+    let mut n = 0;
+    for (i, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                mant = mant * 10 + u64::from(c - b'0');
+                n += 1;
+                if frac >= 0 {
+                    frac += 1;
+                }
+            }
+            b'.' if frac < 0 && i + 1 < digits.len() && i > 0 => frac = 0,
+            _ => return None,
+        }
+    }
+    if n > 15 {
+        return None;
+    }
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let x = mant as f64 / POW10[frac.max(0) as usize];
+    Some(if neg { -x } else { x })
 }
 
 /// Where a row comes from.
@@ -371,6 +412,20 @@ impl<R: BufRead> CsvRecords<R> {
         }
     }
 
+    /// The current record's bytes as text (fields end at `ends`); bad UTF-8 is an error naming the row.
+    pub fn text(&self, row: u64) -> Result<&str> {
+        std::str::from_utf8(&self.buf).map_err(|e| {
+            let at = e.valid_up_to();
+            let field = self.ends.iter().position(|&end| end > at).unwrap_or(0);
+            let start = if field == 0 { 0 } else { self.ends[field - 1] };
+            DataError::Utf8 {
+                path: self.path.clone(),
+                row,
+                place: format!("field {}, byte {}", field + 1, at - start + 1),
+            }
+        })
+    }
+
     /// The current record as text; bad UTF-8 is an error naming the row.
     pub fn fields(&self, row: u64) -> Result<Vec<&str>> {
         let text = std::str::from_utf8(&self.buf).map_err(|e| {
@@ -426,15 +481,18 @@ pub fn read_csv<R: BufRead>(r: R, path: &Path, on_row: &mut OnRow<'_>) -> Result
                 ),
             });
         }
-        let fields = rec.fields(row)?;
+        let text = rec.text(row)?;
         cells.clear();
-        cells.extend(fields.iter().map(|f| {
-            if f.is_empty() {
+        let mut start = 0;
+        for &end in &rec.ends {
+            let f = text.get(start..end).unwrap_or("");
+            start = end;
+            cells.push(if f.is_empty() {
                 Cell::Null
             } else {
                 Cell::Str(f)
-            }
-        }));
+            });
+        }
         on_row(
             &RowCtx {
                 file: path,

@@ -185,3 +185,13 @@ proptest! {
         prop_assert_eq!(parsed, expect);
     }
 }
+
+proptest! {
+    #[test]
+    fn number_fast_path_agrees_with_std(int in 0u64..10_000_000_000, frac in 0u32..100_000, neg in any::<bool>(), dot in any::<bool>()) {
+        let s = if dot { format!("{}{int}.{frac}", if neg { "-" } else { "" }) } else { format!("{}{int}", if neg { "-" } else { "" }) };
+        let want: f64 = s.parse().expect("std parses");
+        let got = assay_data::read::parse_num(&s).expect("parses");
+        prop_assert_eq!(got.to_bits(), want.to_bits(), "{}", s);
+    }
+}
