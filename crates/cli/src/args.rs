@@ -84,6 +84,9 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Data controls: drift, ingestion validation, snapshots, PII scan and redaction, fairness.
+    #[command(subcommand)]
+    Data(crate::data_args::DataCommand),
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@
 
 mod args;
 mod commands;
+mod data_args;
 mod demo;
 mod diagnostics;
 mod printer;
@@ -96,6 +97,7 @@ fn run(command: Command, settings: &Settings) -> CommandResult {
         },
         Command::Verify(args) => commands::ledger::verify(&args, settings),
         Command::Completions(args) => commands::completions::run(&args, settings),
+        Command::Data(cmd) => commands::data::run(cmd, settings),
     }
 }
 

@@ -351,8 +351,8 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
     exit: 0
     --- stdout
     Built assay-demo — Kestrel Labs, a fictional AI company
-      parts: company, governance, data platform, ML platform, serving, corporate IT and people, vendors
-      files: .assay-demo, README.md, assay.toml, policies/acceptable-ai-use.md, policies/data-retention.md, policies/incident-response.md, policies/information-security.md
+      parts: company, governance, data platform, datasets, ML platform, serving, corporate IT and people, vendors
+      files: .assay-demo, README.md, assay.toml, datasets/curated/2025-06/part-0.csv, datasets/curated/2025-06/part-1.csv, datasets/curated/README.md, datasets/current.csv, datasets/ingest-rules.toml, datasets/reference.csv, datasets/training-extract.csv, policies/acceptable-ai-use.md, policies/data-retention.md, policies/incident-response.md, policies/information-security.md
 
     Checked assay-demo/assay.toml — Kestrel Fraud Scoring API
       categories: security, availability, processing_integrity, confidentiality, privacy · 21 components (20 in scope) · 3 subservice organisations
@@ -394,6 +394,15 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       4 policy documents recorded as manual evidence (#0–#3)
       checkpoint signed at size 4 by assay.local/kestrel-labs+[KEY]
       verify: clean (4 items, 1 checkpoint, 4 attachments)
+
+    Data controls
+      drift: DATASET DRIFT — 2 of 4 columns drifted: amount (wasserstein 0.417), merchant_category (jensenshannon 0.172); model degraded: accuracy 0.999→0.876, precision 0.986→0.264, recall 0.986→0.810, f1 0.986→0.398, roc_auc 1.000→0.929 (datasets/drift-report.html)
+      validation: 1 of 12 rules fail — not_null device_id: 4.36% null; allowed 1.00%
+      PII scan of datasets/training-extract.csv: 164 findings (AWS_ACCESS_KEY 8, CREDIT_CARD 8, EMAIL_ADDRESS 100, IBAN_CODE 8, PHONE_NUMBER 40)
+      pseudonymised 164 values into datasets/training-extract.pseudonymised.csv; re-scan finds 0
+      snapshot fraud-features v2025.06 (3 files, root 3d6188b82e57…): CHANGED after recording — 2025-06/part-1.csv modified, 0 added, 0 removed
+      fairness by region: demographic_parity_difference 0.001, equal_opportunity_difference 0.012, disparate_impact_ratio 0.996
+      9 recorded as evidence (#4–#12); checkpoint signed at size 13
 
     Next
       cd assay-demo && assay scope check -v

@@ -40,9 +40,12 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
     let scope = super::scope::load(&config)?;
     let report = assay_scope::check(&scope, super::catalog()?);
     let ledger = record_evidence(&built, Timestamp::now())?;
+    let data = super::data::demo::run(&built.root, Timestamp::now())?;
 
     if printer.json_mode() {
-        printer.json(&json!({ "workspace": built, "scope": report, "ledger": ledger }))?;
+        printer.json(
+            &json!({ "workspace": built, "scope": report, "ledger": ledger, "data": data }),
+        )?;
         return Ok(ExitStatus::Success);
     }
 
@@ -89,6 +92,7 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
     };
     let _ = write!(out, "  verify: {verdict}");
     printer.out(out)?;
+    printer.out(data.text())?;
 
     let dir = built.root.display();
     printer.note(format!(

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod completions;
+pub mod data;
 pub mod demo;
 pub mod evidence;
 pub mod init;

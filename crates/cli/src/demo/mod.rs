@@ -8,6 +8,7 @@
 mod company;
 mod corporate;
 mod data_platform;
+pub mod datasets;
 mod governance;
 mod ml_platform;
 mod serving;
@@ -107,10 +108,11 @@ pub fn build(dir: &Path, force: bool) -> Result<Built, DemoError> {
         files: Vec::new(),
         manual: Vec::new(),
     };
-    let parts: [(&'static str, BuildPart); 7] = [
+    let parts: [(&'static str, BuildPart); 8] = [
         ("company", company::build),
         ("governance", governance::build),
         ("data platform", data_platform::build),
+        ("datasets", datasets::build),
         ("ML platform", ml_platform::build),
         ("serving", serving::build),
         ("corporate IT and people", corporate::build),

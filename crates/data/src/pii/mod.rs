@@ -1,0 +1,682 @@
+//! Personal data and secrets: [`scan`](scan::scan) finds them in bytes, [`scan_paths`] runs it over files
+//! with counts per file, column and entity, and [`redact_file`] writes a cleaned copy with values masked
+//! or replaced by keyed HMAC-SHA256 pseudonyms.
+//!
+//! Reports hold only redacted examples (a few characters of each value), never the values themselves,
+//! and never the pseudonymisation key.
+
+pub mod checks;
+pub mod scan;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{DataError, Result, io};
+use crate::read::{Cell, Format, read_file};
+pub use scan::{Entity, Finding};
+
+/// Bytes read per step; memory stays at about this plus the longest line.
+const CHUNK: usize = 8 << 20;
+
+/// What to report.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    pub min_confidence: f64,
+    /// Redacted examples kept per file, column and entity.
+    pub max_examples: usize,
+    /// Locations kept for SARIF.
+    pub max_locations: usize,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            min_confidence: 0.4,
+            max_examples: 3,
+            max_locations: 1000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScannedFile {
+    pub path: String,
+    pub bytes: u64,
+    pub findings: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Example {
+    pub line: u64,
+    pub redacted: String,
+}
+
+/// Findings of one entity in one column of one file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FindingGroup {
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    pub entity: Entity,
+    pub count: u64,
+    pub max_confidence: f64,
+    pub examples: Vec<Example>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    pub entity: Entity,
+    pub confidence: f64,
+}
+
+/// The result of a scan (also the `pii.scan` evidence payload, without `locations`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PiiReport {
+    pub files: Vec<ScannedFile>,
+    pub bytes: u64,
+    pub min_confidence: f64,
+    pub total: u64,
+    pub by_entity: BTreeMap<String, u64>,
+    pub findings: Vec<FindingGroup>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locations: Vec<Location>,
+}
+
+/// Mask the middle of a value: keep a little of each end so a person can recognise it.
+pub fn redact_example(v: &[u8]) -> String {
+    let s = String::from_utf8_lossy(v);
+    let chars: Vec<char> = s.chars().collect();
+    let n = chars.len();
+    let keep = if n >= 12 { 2 } else { usize::from(n >= 6) };
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            if i < keep || i + keep >= n || !c.is_alphanumeric() {
+                c
+            } else {
+                '*'
+            }
+        })
+        .collect()
+}
+
+/// How to tell which column a byte offset is in, and each column's context mask.
+struct Layout {
+    kind: LayoutKind,
+    names: Vec<String>,
+    masks: Vec<u16>,
+    index: HashMap<String, usize>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LayoutKind {
+    Csv,
+    Jsonl,
+    Text,
+}
+
+impl Layout {
+    fn new(kind: LayoutKind, names: Vec<String>) -> Layout {
+        let masks = names.iter().map(|n| scan::context_mask(n)).collect();
+        let index = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.clone(), i))
+            .collect();
+        Layout {
+            kind,
+            names,
+            masks,
+            index,
+        }
+    }
+
+    fn intern(&mut self, name: &[u8]) -> usize {
+        let name = String::from_utf8_lossy(name);
+        if let Some(&i) = self.index.get(name.as_ref()) {
+            return i;
+        }
+        let i = self.names.len();
+        self.masks.push(scan::context_mask(&name));
+        self.names.push(name.clone().into_owned());
+        self.index.insert(name.into_owned(), i);
+        i
+    }
+
+    /// The column holding byte `at` of `line`.
+    fn column_at(&mut self, line: &[u8], at: usize) -> Option<usize> {
+        match self.kind {
+            LayoutKind::Csv => {
+                let mut quoted = false;
+                let mut idx = 0;
+                for &c in &line[..at] {
+                    match c {
+                        b'"' => quoted = !quoted,
+                        b',' if !quoted => idx += 1,
+                        _ => {}
+                    }
+                }
+                while self.names.len() <= idx {
+                    let n = format!("column_{}", self.names.len() + 1);
+                    self.intern(n.as_bytes());
+                }
+                Some(idx)
+            }
+            LayoutKind::Jsonl => {
+                let before = &line[..at];
+                let mut k = before.len();
+                while k > 0 {
+                    k -= 1;
+                    if before[k] == b':' {
+                        let mut q = k;
+                        while q > 0 && before[q - 1] == b' ' {
+                            q -= 1;
+                        }
+                        if q > 0 && before[q - 1] == b'"' {
+                            let key_end = q - 1;
+                            let key_start = memchr::memrchr(b'"', &before[..key_end])? + 1;
+                            return Some(self.intern(&before[key_start..key_end]));
+                        }
+                    }
+                }
+                None
+            }
+            LayoutKind::Text => None,
+        }
+    }
+}
+
+fn csv_header(line: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = Vec::new();
+    let mut quoted = false;
+    for &c in line {
+        match c {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => out.push(std::mem::take(&mut cur)),
+            b'\r' => {}
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out.into_iter()
+        .map(|v| String::from_utf8_lossy(&v).trim().to_owned())
+        .collect()
+}
+
+/// A multiply-rotate hasher for the small integer keys of the group map (SipHash showed in profiles).
+#[derive(Default)]
+struct QuickHasher(u64);
+
+impl std::hash::Hasher for QuickHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
+}
+
+type GroupKey = (usize, Option<usize>, Entity);
+type Groups = HashMap<GroupKey, FindingGroup, std::hash::BuildHasherDefault<QuickHasher>>;
+
+/// Accumulates groups while files are scanned.
+struct Acc<'o> {
+    opts: &'o ScanOptions,
+    groups: Groups,
+    locations: Vec<Location>,
+}
+
+impl Acc<'_> {
+    fn wants_line(&self, key: &(usize, Option<usize>, Entity)) -> bool {
+        self.locations.len() < self.opts.max_locations
+            || self
+                .groups
+                .get(key)
+                .is_none_or(|g| g.examples.len() < self.opts.max_examples)
+    }
+
+    fn add(
+        &mut self,
+        key: (usize, Option<usize>, Entity),
+        file: &str,
+        column: Option<&str>,
+        f: &Finding,
+        value: &[u8],
+        line: Option<u64>,
+    ) {
+        let g = self.groups.entry(key).or_insert_with(|| FindingGroup {
+            file: file.to_owned(),
+            column: column.map(str::to_owned),
+            entity: f.entity,
+            count: 0,
+            max_confidence: 0.0,
+            examples: Vec::new(),
+        });
+        g.count += 1;
+        g.max_confidence = g.max_confidence.max(f.score);
+        let Some(line) = line else { return };
+        if g.examples.len() < self.opts.max_examples {
+            g.examples.push(Example {
+                line,
+                redacted: redact_example(value),
+            });
+        }
+        if self.locations.len() < self.opts.max_locations {
+            self.locations.push(Location {
+                file: file.to_owned(),
+                line,
+                column: column.map(str::to_owned),
+                entity: f.entity,
+                confidence: f.score,
+            });
+        }
+    }
+}
+
+/// Findings in one block of whole lines, boosted by context and filtered by confidence, in order.
+/// `header` gives CSV column names; `jsonl` attributes findings to JSON keys.
+pub fn findings_in(
+    block: &[u8],
+    header: Option<&[String]>,
+    jsonl: bool,
+    min: f64,
+) -> Vec<(Finding, Option<String>)> {
+    let mut layout = match (header, jsonl) {
+        (Some(h), _) => Layout::new(LayoutKind::Csv, h.to_vec()),
+        (None, true) => Layout::new(LayoutKind::Jsonl, Vec::new()),
+        _ => Layout::new(LayoutKind::Text, Vec::new()),
+    };
+    let found = block_findings(block, &mut layout, min);
+    found
+        .into_iter()
+        .map(|(f, c)| (f, c.map(|i| layout.names[i].clone())))
+        .collect()
+}
+
+fn block_findings(block: &[u8], layout: &mut Layout, min: f64) -> Vec<(Finding, Option<usize>)> {
+    let mut raw = Vec::new();
+    scan::scan(block, &mut raw);
+    raw.sort_unstable_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+    let mut out = Vec::with_capacity(raw.len());
+    let mut last_end = 0;
+    for mut f in raw {
+        if f.start < last_end {
+            continue;
+        }
+        let ls = memchr::memrchr(b'\n', &block[..f.start]).map_or(0, |k| k + 1);
+        let column = layout.column_at(&block[ls..], f.start - ls);
+        let from = f.start.saturating_sub(48).max(ls);
+        let mask = column
+            .and_then(|c| layout.masks.get(c).copied())
+            .unwrap_or(0);
+        let start = f.start;
+        scan::boost(&mut f, &block[from..start], mask);
+        if f.score >= min {
+            last_end = f.end;
+            out.push((f, column));
+        }
+    }
+    out
+}
+
+/// Read `path` in blocks of whole lines, calling `each(block, first_line_number)`. One buffer is reused;
+/// it grows only for a line longer than it.
+fn blocks(path: &Path, each: &mut dyn FnMut(&[u8], u64) -> Result<()>) -> Result<u64> {
+    let mut f = File::open(path).map_err(io(path))?;
+    let mut buf: Vec<u8> = vec![0; CHUNK];
+    let mut len = 0usize;
+    let mut total = 0u64;
+    let mut line = 1u64;
+    loop {
+        if len == buf.len() {
+            buf.resize(buf.len() * 2, 0);
+        }
+        let n = f.read(&mut buf[len..]).map_err(io(path))?;
+        total += n as u64;
+        len += n;
+        let eof = n == 0;
+        if !eof && len < buf.len() {
+            continue;
+        }
+        let cut = if eof {
+            len
+        } else {
+            match memchr::memrchr(b'\n', &buf[..len]) {
+                Some(k) => k + 1,
+                None => continue,
+            }
+        };
+        if cut > 0 {
+            each(&buf[..cut], line)?;
+            line += memchr::memchr_iter(b'\n', &buf[..cut]).count() as u64;
+        }
+        buf.copy_within(cut..len, 0);
+        len -= cut;
+        if eof {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// Line numbers of increasing offsets in a block, counted only when asked for.
+struct Lines<'b> {
+    block: &'b [u8],
+    pos: usize,
+    line: u64,
+}
+
+impl Lines<'_> {
+    fn at(&mut self, offset: usize) -> u64 {
+        self.line += memchr::memchr_iter(b'\n', &self.block[self.pos..offset]).count() as u64;
+        self.pos = offset;
+        self.line
+    }
+}
+
+fn layout_for(path: &Path, first_block: &[u8]) -> Layout {
+    match Format::of(path) {
+        Some(Format::Csv) => {
+            let end = memchr::memchr(b'\n', first_block).unwrap_or(first_block.len());
+            Layout::new(LayoutKind::Csv, csv_header(&first_block[..end]))
+        }
+        Some(Format::Jsonl) => Layout::new(LayoutKind::Jsonl, Vec::new()),
+        _ => Layout::new(LayoutKind::Text, Vec::new()),
+    }
+}
+
+fn scan_text_file(file_no: usize, path: &Path, acc: &mut Acc<'_>) -> Result<ScannedFile> {
+    let name = path.display().to_string();
+    let mut layout: Option<Layout> = None;
+    let mut count = 0u64;
+    let min = acc.opts.min_confidence;
+    let bytes = blocks(path, &mut |block, first| {
+        let lay = layout.get_or_insert_with(|| layout_for(path, block));
+        let header_end = if first == 1 && lay.kind == LayoutKind::Csv {
+            memchr::memchr(b'\n', block).map_or(block.len(), |k| k + 1)
+        } else {
+            0
+        };
+        let found = block_findings(block, lay, min);
+        let mut lines = Lines {
+            block,
+            pos: 0,
+            line: first,
+        };
+        for (f, col) in found {
+            if f.start < header_end {
+                continue; // the header names columns; it is not data
+            }
+            count += 1;
+            let key = (file_no, col, f.entity);
+            let line = acc.wants_line(&key).then(|| lines.at(f.start));
+            let cname = col.map(|c| lay.names[c].as_str());
+            acc.add(key, &name, cname, &f, &block[f.start..f.end], line);
+        }
+        Ok(())
+    })?;
+    Ok(ScannedFile {
+        path: name,
+        bytes,
+        findings: count,
+    })
+}
+
+fn scan_parquet(file_no: usize, path: &Path, acc: &mut Acc<'_>) -> Result<ScannedFile> {
+    let name = path.display().to_string();
+    let mut count = 0u64;
+    let mut bytes = 0u64;
+    let min = acc.opts.min_confidence;
+    let mut text = Layout::new(LayoutKind::Text, Vec::new());
+    read_file(path, &mut |ctx, cells| {
+        for (i, c) in cells.iter().enumerate() {
+            if let Cell::Str(s) = c {
+                bytes += s.len() as u64;
+                let col = ctx.columns.get(i).map(String::as_str);
+                let mask = col.map_or(0, scan::context_mask);
+                for (mut f, _) in block_findings(s.as_bytes(), &mut text, 0.0) {
+                    scan::boost(&mut f, b"", mask);
+                    if f.score >= min {
+                        count += 1;
+                        acc.add(
+                            (file_no, Some(i), f.entity),
+                            &name,
+                            col,
+                            &f,
+                            &s.as_bytes()[f.start..f.end],
+                            Some(ctx.row),
+                        );
+                    }
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(ScannedFile {
+        path: name,
+        bytes,
+        findings: count,
+    })
+}
+
+fn looks_binary(path: &Path) -> Result<bool> {
+    let mut f = File::open(path).map_err(io(path))?;
+    let mut head = [0u8; 8192];
+    let n = f.read(&mut head).map_err(io(path))?;
+    Ok(memchr::memchr(0, &head[..n]).is_some())
+}
+
+/// Scan files and directories (hidden entries and binary files skipped; Parquet read by column).
+pub fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> Result<PiiReport> {
+    let mut files = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(io(p))?;
+        if meta.is_dir() {
+            let mut found = Vec::new();
+            crate::read::walk(p, &mut found, &|_| true)?;
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let mut acc = Acc {
+        opts,
+        groups: Groups::default(),
+        locations: Vec::new(),
+    };
+    let mut scanned = Vec::new();
+    for (no, f) in files.iter().enumerate() {
+        let s = if Format::of(f) == Some(Format::Parquet) {
+            scan_parquet(no, f, &mut acc)?
+        } else if looks_binary(f)? {
+            continue;
+        } else {
+            scan_text_file(no, f, &mut acc)?
+        };
+        scanned.push(s);
+    }
+    let mut keyed: Vec<(GroupKey, FindingGroup)> = acc.groups.into_iter().collect();
+    keyed.sort_by(|a, b| (a.0.0, &a.1.column, a.0.2).cmp(&(b.0.0, &b.1.column, b.0.2)));
+    let findings: Vec<FindingGroup> = keyed.into_iter().map(|(_, g)| g).collect();
+    let mut by_entity = BTreeMap::new();
+    for g in &findings {
+        *by_entity.entry(g.entity.name().to_owned()).or_insert(0) += g.count;
+    }
+    Ok(PiiReport {
+        bytes: scanned.iter().map(|s| s.bytes).sum(),
+        files: scanned,
+        min_confidence: opts.min_confidence,
+        total: findings.iter().map(|g| g.count).sum(),
+        by_entity,
+        findings,
+        locations: acc.locations,
+    })
+}
+
+// -------------------------------------------------------------------------------------- redaction
+
+/// A pseudonymisation key. Its `Debug` form never shows the bytes.
+pub struct PseudonymKey(Vec<u8>);
+
+impl std::fmt::Debug for PseudonymKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PseudonymKey(<redacted>)")
+    }
+}
+
+impl PseudonymKey {
+    /// At least 16 bytes; surrounding whitespace (a trailing newline in a key file) is ignored.
+    pub fn new(bytes: &[u8]) -> Result<PseudonymKey> {
+        let trimmed = bytes.trim_ascii();
+        if trimmed.len() < 16 {
+            return Err(DataError::Key {
+                message: format!(
+                    "the key has {} bytes; at least 16 are needed",
+                    trimmed.len()
+                ),
+            });
+        }
+        Ok(PseudonymKey(trimmed.to_vec()))
+    }
+
+    /// `ENTITY_<16 hex>`: HMAC-SHA256(key, entity ‖ 0x00 ‖ value), truncated to 64 bits.
+    pub fn pseudonym(&self, entity: Entity, value: &[u8]) -> String {
+        let mut msg = entity.name().as_bytes().to_vec();
+        msg.push(0);
+        msg.extend_from_slice(value);
+        let mac = checks::hmac_sha256(&self.0, &msg);
+        format!("{}_{}", entity.name(), hex(&mac[..8]))
+    }
+
+    /// A fingerprint that identifies the key without revealing it (HMAC of a fixed label).
+    pub fn fingerprint(&self) -> String {
+        hex(&checks::hmac_sha256(&self.0, b"assay pseudonym key fingerprint")[..8])
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// How values are replaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RedactMode {
+    Pseudonymise,
+    Mask,
+}
+
+/// What a redaction did (the `pii.transform` evidence payload).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RedactReport {
+    pub input: String,
+    pub input_sha256: String,
+    pub output: String,
+    pub output_sha256: String,
+    pub mode: RedactMode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_fingerprint: Option<String>,
+    pub min_confidence: f64,
+    pub replaced: u64,
+    pub by_entity: BTreeMap<String, u64>,
+    pub by_column: BTreeMap<String, u64>,
+}
+
+/// Write a cleaned copy of a text file (CSV, JSONL or plain text) to `out`.
+pub fn redact_file(
+    input: &Path,
+    out: &Path,
+    mode: RedactMode,
+    key: Option<&PseudonymKey>,
+    min: f64,
+) -> Result<RedactReport> {
+    if Format::of(input) == Some(Format::Parquet) {
+        return Err(DataError::Invalid {
+            path: input.to_owned(),
+            message: "redacting Parquet is not supported yet; export it to CSV or JSONL first"
+                .into(),
+        });
+    }
+    if mode == RedactMode::Pseudonymise && key.is_none() {
+        return Err(DataError::Key {
+            message: "pseudonymisation needs a key".into(),
+        });
+    }
+    let tmp = out.with_extension("assay-partial");
+    let mut w = std::io::BufWriter::new(File::create(&tmp).map_err(io(&tmp))?);
+    let mut layout: Option<Layout> = None;
+    let (mut hin, mut hout) = (Sha256::new(), Sha256::new());
+    let mut by_entity = BTreeMap::new();
+    let mut by_column = BTreeMap::new();
+    let mut replaced = 0u64;
+    blocks(input, &mut |block, first| {
+        hin.update(block);
+        let lay = layout.get_or_insert_with(|| layout_for(input, block));
+        let header_end = if first == 1 && lay.kind == LayoutKind::Csv {
+            memchr::memchr(b'\n', block).map_or(block.len(), |k| k + 1)
+        } else {
+            0
+        };
+        let mut pos = 0;
+        for (f, col) in block_findings(block, lay, min) {
+            if f.start < header_end {
+                continue;
+            }
+            let value = &block[f.start..f.end];
+            let rep = match (mode, key) {
+                (RedactMode::Pseudonymise, Some(k)) => k.pseudonym(f.entity, value),
+                _ => format!("[{}]", f.entity.name()),
+            };
+            for part in [&block[pos..f.start], rep.as_bytes()] {
+                hout.update(part);
+                w.write_all(part).map_err(io(out))?;
+            }
+            pos = f.end;
+            replaced += 1;
+            *by_entity.entry(f.entity.name().to_owned()).or_insert(0) += 1;
+            if let Some(c) = col {
+                *by_column.entry(lay.names[c].clone()).or_insert(0) += 1;
+            }
+        }
+        hout.update(&block[pos..]);
+        w.write_all(&block[pos..]).map_err(io(out))?;
+        Ok(())
+    })?;
+    w.flush().map_err(io(&tmp))?;
+    drop(w);
+    std::fs::rename(&tmp, out).map_err(io(out))?;
+    Ok(RedactReport {
+        input: input.display().to_string(),
+        input_sha256: hex(&hin.finalize()),
+        output: out.display().to_string(),
+        output_sha256: hex(&hout.finalize()),
+        mode,
+        key_fingerprint: key
+            .filter(|_| mode == RedactMode::Pseudonymise)
+            .map(PseudonymKey::fingerprint),
+        min_confidence: min,
+        replaced,
+        by_entity,
+        by_column,
+    })
+}

@@ -1,0 +1,676 @@
+//! Streaming readers for CSV, JSONL and Parquet, and directories of them.
+//!
+//! Every reader hands rows to a callback one at a time and keeps only the current record (CSV, JSONL)
+//! or the current record batch (Parquet) in memory, so files larger than RAM can be read. Malformed
+//! input is an error naming the file and the row: broken CSV quoting, a wrong number of fields, bad
+//! UTF-8, a line that is not a JSON object, a truncated Parquet file.
+//!
+//! CSV is read strictly (RFC 4180 with `\n` or `\r\n` line ends): a quote inside an unquoted field, text
+//! after a closing quote, and an unterminated quoted field are errors, not guesses. An empty field is a
+//! null, as in pandas.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::{Array, BooleanArray, Float64Array, RecordBatch, StringArray};
+use arrow_schema::DataType;
+
+use crate::error::{DataError, Result, io};
+
+/// One value of a row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(&'a str),
+}
+
+impl Cell<'_> {
+    /// The value as a number, when it is one (CSV text is parsed; booleans are 0/1).
+    pub fn as_f64(&self) -> Option<f64> {
+        match *self {
+            Cell::Null => None,
+            Cell::Bool(b) => Some(if b { 1.0 } else { 0.0 }),
+            Cell::Num(x) => Some(x),
+            Cell::Str(s) => parse_num(s),
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Cell::Null)
+    }
+
+    /// The value as text (numbers in their shortest round-trip form).
+    pub fn to_text(&self) -> Option<String> {
+        match *self {
+            Cell::Null => None,
+            Cell::Bool(b) => Some(b.to_string()),
+            Cell::Num(x) => Some(format_num(x)),
+            Cell::Str(s) => Some(s.to_owned()),
+        }
+    }
+}
+
+/// `1` rather than `1.0` for integral values, so CSV and JSON categories agree.
+pub fn format_num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// Parse a CSV field as a number (`nan`, `inf` included, surrounding spaces allowed).
+pub fn parse_num(s: &str) -> Option<f64> {
+    if let Some(x) = parse_simple_decimal(s.as_bytes()) {
+        return Some(x);
+    }
+    let t = s.trim();
+    let first = *t.as_bytes().first()?;
+    if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.' | b'i' | b'I' | b'n' | b'N'))
+    {
+        return None;
+    }
+    t.parse::<f64>().ok()
+}
+
+/// `[-+]digits[.digits]` with at most 15 significant digits, computed exactly: the digits form an integer
+/// below 2^53 and 10^k (k ≤ 15) is exact, so one correctly rounded division gives the correctly rounded
+/// value, the same double `str::parse` returns. Anything else is left to `str::parse`.
+fn parse_simple_decimal(b: &[u8]) -> Option<f64> {
+    let (neg, digits) = match b.first()? {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let mut mant: u64 = 0;
+    let mut frac: i32 = -1;
+    let mut n = 0;
+    for (i, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                mant = mant * 10 + u64::from(c - b'0');
+                n += 1;
+                if frac >= 0 {
+                    frac += 1;
+                }
+            }
+            b'.' if frac < 0 && i + 1 < digits.len() && i > 0 => frac = 0,
+            _ => return None,
+        }
+    }
+    if n > 15 {
+        return None;
+    }
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let x = mant as f64 / POW10[frac.max(0) as usize];
+    Some(if neg { -x } else { x })
+}
+
+/// Where a row comes from.
+#[derive(Debug)]
+pub struct RowCtx<'a> {
+    pub file: &'a Path,
+    /// 1-based: CSV line where the record starts, JSONL line, or Parquet row (1 = first data row).
+    pub row: u64,
+    /// Column names; the cells are aligned with them. JSONL files grow this list as new keys appear.
+    pub columns: &'a [String],
+}
+
+/// The file formats Assay reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Csv,
+    Jsonl,
+    Parquet,
+}
+
+impl Format {
+    pub fn of(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(Format::Csv),
+            "jsonl" | "ndjson" => Some(Format::Jsonl),
+            "parquet" | "pq" => Some(Format::Parquet),
+            _ => None,
+        }
+    }
+}
+
+/// The data files under `path`: the file itself, or every supported file in a directory tree
+/// (hidden entries skipped), in sorted order.
+pub fn data_files(path: &Path) -> Result<Vec<PathBuf>> {
+    let meta = std::fs::metadata(path).map_err(io(path))?;
+    if meta.is_file() {
+        if Format::of(path).is_none() {
+            return Err(DataError::UnsupportedFormat {
+                path: path.to_owned(),
+            });
+        }
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut out = Vec::new();
+    walk(path, &mut out, &|p| Format::of(p).is_some())?;
+    out.sort();
+    if out.is_empty() {
+        return Err(DataError::NoFiles {
+            path: path.to_owned(),
+        });
+    }
+    Ok(out)
+}
+
+/// Every regular file under `dir` accepted by `keep` (hidden entries skipped).
+pub(crate) fn walk(dir: &Path, out: &mut Vec<PathBuf>, keep: &dyn Fn(&Path) -> bool) -> Result<()> {
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let entry = entry.map_err(io(dir))?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let p = entry.path();
+        let ft = entry.file_type().map_err(io(&p))?;
+        if ft.is_dir() {
+            walk(&p, out, keep)?;
+        } else if ft.is_file() && keep(&p) {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// The callback a reader feeds.
+pub type OnRow<'f> = dyn FnMut(&RowCtx<'_>, &[Cell<'_>]) -> Result<()> + 'f;
+
+/// Read every row of every data file under `path`. Returns the number of rows.
+pub fn read_rows(path: &Path, on_row: &mut OnRow<'_>) -> Result<u64> {
+    let mut n = 0;
+    for file in data_files(path)? {
+        n += read_file(&file, on_row)?;
+    }
+    Ok(n)
+}
+
+/// Read one file, choosing the reader by extension.
+pub fn read_file(path: &Path, on_row: &mut OnRow<'_>) -> Result<u64> {
+    match Format::of(path) {
+        Some(Format::Csv) => {
+            let f = File::open(path).map_err(io(path))?;
+            read_csv(BufReader::with_capacity(1 << 20, f), path, on_row)
+        }
+        Some(Format::Jsonl) => {
+            let f = File::open(path).map_err(io(path))?;
+            read_jsonl(BufReader::with_capacity(1 << 20, f), path, on_row)
+        }
+        Some(Format::Parquet) => read_parquet(path, on_row),
+        None => Err(DataError::UnsupportedFormat {
+            path: path.to_owned(),
+        }),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------- CSV
+
+/// A strict streaming CSV record reader.
+#[derive(Debug)]
+pub struct CsvRecords<R> {
+    r: R,
+    path: PathBuf,
+    /// Physical line the reader is on (1-based).
+    line: u64,
+    /// The current record's field bytes, concatenated.
+    pub buf: Vec<u8>,
+    /// End offset of each field in `buf`.
+    pub ends: Vec<usize>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum St {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    QuoteInQuoted,
+}
+
+impl<R: BufRead> CsvRecords<R> {
+    pub fn new(r: R, path: &Path) -> Self {
+        CsvRecords {
+            r,
+            path: path.to_owned(),
+            line: 1,
+            buf: Vec::with_capacity(1024),
+            ends: Vec::with_capacity(64),
+        }
+    }
+
+    fn err(&self, row: u64, message: impl Into<String>) -> DataError {
+        DataError::Csv {
+            path: self.path.clone(),
+            row,
+            message: message.into(),
+        }
+    }
+
+    /// Read the next record into `buf`/`ends`; returns the line it started on, or `None` at the end.
+    /// Blank lines are skipped.
+    pub fn next_record(&mut self) -> Result<Option<u64>> {
+        loop {
+            self.buf.clear();
+            self.ends.clear();
+            let start = self.line;
+            let mut st = St::FieldStart;
+            let mut any = false;
+            loop {
+                let chunk = match self.r.fill_buf() {
+                    Ok(c) => c,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(io(&self.path)(e)),
+                };
+                if chunk.is_empty() {
+                    // End of input.
+                    return match st {
+                        St::Quoted => Err(self.err(
+                            start,
+                            "a quoted field is never closed (the file ends inside quotes)",
+                        )),
+                        _ if !any => Ok(None),
+                        _ => {
+                            self.ends.push(self.buf.len());
+                            Ok(Some(start))
+                        }
+                    };
+                }
+                any = true;
+                let mut i = 0;
+                let mut done = false;
+                while i < chunk.len() {
+                    match st {
+                        St::Unquoted => match memchr::memchr3(b',', b'\n', b'"', &chunk[i..]) {
+                            None => {
+                                self.buf.extend_from_slice(&chunk[i..]);
+                                i = chunk.len();
+                            }
+                            Some(k) => {
+                                self.buf.extend_from_slice(&chunk[i..i + k]);
+                                i += k;
+                                match chunk[i] {
+                                    b',' => {
+                                        self.ends.push(self.buf.len());
+                                        st = St::FieldStart;
+                                    }
+                                    b'\n' => {
+                                        if self.buf.last() == Some(&b'\r') {
+                                            self.buf.pop();
+                                        }
+                                        self.ends.push(self.buf.len());
+                                        self.line += 1;
+                                        done = true;
+                                    }
+                                    _ => {
+                                        let line = self.line;
+                                        return Err(self.err(
+                                            line,
+                                            format!(
+                                                "a quote inside an unquoted field (field {})",
+                                                self.ends.len() + 1
+                                            ),
+                                        ));
+                                    }
+                                }
+                                i += 1;
+                            }
+                        },
+                        St::FieldStart => {
+                            let b = chunk[i];
+                            i += 1;
+                            match b {
+                                b'"' => st = St::Quoted,
+                                b',' => self.ends.push(self.buf.len()),
+                                b'\n' => {
+                                    if self.buf.last() == Some(&b'\r') {
+                                        self.buf.pop();
+                                    }
+                                    self.ends.push(self.buf.len());
+                                    self.line += 1;
+                                    done = true;
+                                }
+                                _ => {
+                                    self.buf.push(b);
+                                    st = St::Unquoted;
+                                }
+                            }
+                        }
+                        St::Quoted => match memchr::memchr2(b'"', b'\n', &chunk[i..]) {
+                            None => {
+                                self.buf.extend_from_slice(&chunk[i..]);
+                                i = chunk.len();
+                            }
+                            Some(k) => {
+                                self.buf.extend_from_slice(&chunk[i..i + k]);
+                                i += k;
+                                if chunk[i] == b'\n' {
+                                    self.buf.push(b'\n');
+                                    self.line += 1;
+                                } else {
+                                    st = St::QuoteInQuoted;
+                                }
+                                i += 1;
+                            }
+                        },
+                        St::QuoteInQuoted => {
+                            let b = chunk[i];
+                            i += 1;
+                            match b {
+                                b'"' => {
+                                    self.buf.push(b'"');
+                                    st = St::Quoted;
+                                }
+                                b',' => {
+                                    self.ends.push(self.buf.len());
+                                    st = St::FieldStart;
+                                }
+                                b'\n' => {
+                                    self.ends.push(self.buf.len());
+                                    self.line += 1;
+                                    done = true;
+                                }
+                                b'\r' => {}
+                                _ => {
+                                    let line = self.line;
+                                    return Err(self.err(line, format!(
+                                        "text after the closing quote of field {} (write a quote inside a quoted field as \"\")",
+                                        self.ends.len() + 1
+                                    )));
+                                }
+                            }
+                        }
+                    }
+                    if done {
+                        break;
+                    }
+                }
+                self.r.consume(i);
+                if done {
+                    break;
+                }
+            }
+            // A blank line is one empty field: skip it.
+            if self.ends.len() == 1 && self.ends[0] == 0 {
+                continue;
+            }
+            return Ok(Some(start));
+        }
+    }
+
+    /// The current record's bytes as text (fields end at `ends`); bad UTF-8 is an error naming the row.
+    pub fn text(&self, row: u64) -> Result<&str> {
+        std::str::from_utf8(&self.buf).map_err(|e| {
+            let at = e.valid_up_to();
+            let field = self.ends.iter().position(|&end| end > at).unwrap_or(0);
+            let start = if field == 0 { 0 } else { self.ends[field - 1] };
+            DataError::Utf8 {
+                path: self.path.clone(),
+                row,
+                place: format!("field {}, byte {}", field + 1, at - start + 1),
+            }
+        })
+    }
+
+    /// The current record as text; bad UTF-8 is an error naming the row.
+    pub fn fields(&self, row: u64) -> Result<Vec<&str>> {
+        let text = std::str::from_utf8(&self.buf).map_err(|e| {
+            let at = e.valid_up_to();
+            let field = self.ends.iter().position(|&end| end > at).unwrap_or(0);
+            let start = if field == 0 { 0 } else { self.ends[field - 1] };
+            DataError::Utf8 {
+                path: self.path.clone(),
+                row,
+                place: format!("field {}, byte {}", field + 1, at - start + 1),
+            }
+        })?;
+        let mut out = Vec::with_capacity(self.ends.len());
+        let mut start = 0;
+        for &end in &self.ends {
+            out.push(text.get(start..end).unwrap_or(""));
+            start = end;
+        }
+        Ok(out)
+    }
+}
+
+/// Read a CSV stream with a header line.
+pub fn read_csv<R: BufRead>(r: R, path: &Path, on_row: &mut OnRow<'_>) -> Result<u64> {
+    let mut rec = CsvRecords::new(r, path);
+    let Some(hrow) = rec.next_record()? else {
+        return Ok(0);
+    };
+    let columns: Vec<String> = rec
+        .fields(hrow)?
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let s = s.trim_start_matches('\u{feff}').trim();
+            if s.is_empty() {
+                format!("column_{}", i + 1)
+            } else {
+                s.to_owned()
+            }
+        })
+        .collect();
+    let mut n = 0;
+    let mut cells: Vec<Cell<'_>> = Vec::with_capacity(columns.len());
+    while let Some(row) = rec.next_record()? {
+        if rec.ends.len() != columns.len() {
+            return Err(DataError::Csv {
+                path: path.to_owned(),
+                row,
+                message: format!(
+                    "{} fields, but the header has {} columns",
+                    rec.ends.len(),
+                    columns.len()
+                ),
+            });
+        }
+        let text = rec.text(row)?;
+        cells.clear();
+        let mut start = 0;
+        for &end in &rec.ends {
+            let f = text.get(start..end).unwrap_or("");
+            start = end;
+            cells.push(if f.is_empty() {
+                Cell::Null
+            } else {
+                Cell::Str(f)
+            });
+        }
+        on_row(
+            &RowCtx {
+                file: path,
+                row,
+                columns: &columns,
+            },
+            &cells,
+        )?;
+        cells = reuse(cells);
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Reuse a vector's allocation under a new lifetime.
+fn reuse<'b>(mut v: Vec<Cell<'_>>) -> Vec<Cell<'b>> {
+    v.clear();
+    v.into_iter().map(|_| Cell::Null).collect()
+}
+
+// -------------------------------------------------------------------------------------------- JSONL
+
+/// Read a JSON Lines stream: one object per line; keys become columns in order of appearance.
+pub fn read_jsonl<R: BufRead>(mut r: R, path: &Path, on_row: &mut OnRow<'_>) -> Result<u64> {
+    let mut columns: Vec<String> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut line_buf = Vec::with_capacity(4096);
+    let mut line = 0u64;
+    let mut n = 0;
+    loop {
+        line_buf.clear();
+        let read = r.read_until(b'\n', &mut line_buf).map_err(io(path))?;
+        if read == 0 {
+            break;
+        }
+        line += 1;
+        let text = std::str::from_utf8(&line_buf).map_err(|e| DataError::Utf8 {
+            path: path.to_owned(),
+            row: line,
+            place: format!("byte {} of the line", e.valid_up_to() + 1),
+        })?;
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let obj: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(text).map_err(|e| DataError::Json {
+                path: path.to_owned(),
+                line,
+                message: format!("not a JSON object: {e}"),
+            })?;
+        for k in obj.keys() {
+            if !index.contains_key(k) {
+                index.insert(k.clone(), columns.len());
+                columns.push(k.clone());
+            }
+        }
+        let nested: Vec<(usize, String)> = obj
+            .iter()
+            .filter(|(_, v)| v.is_array() || v.is_object())
+            .map(|(k, v)| (index[k], v.to_string()))
+            .collect();
+        let mut cells = vec![Cell::Null; columns.len()];
+        for (k, v) in &obj {
+            let i = index[k];
+            cells[i] = match v {
+                serde_json::Value::Null => Cell::Null,
+                serde_json::Value::Bool(b) => Cell::Bool(*b),
+                serde_json::Value::Number(x) => x.as_f64().map_or(Cell::Null, Cell::Num),
+                serde_json::Value::String(s) => Cell::Str(s),
+                _ => Cell::Null,
+            };
+        }
+        for (i, s) in &nested {
+            cells[*i] = Cell::Str(s);
+        }
+        on_row(
+            &RowCtx {
+                file: path,
+                row: line,
+                columns: &columns,
+            },
+            &cells,
+        )?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+// ------------------------------------------------------------------------------------------ Parquet
+
+enum Col {
+    Num(Float64Array),
+    Bool(BooleanArray),
+    Str(StringArray),
+}
+
+fn parquet_err(path: &Path, row: u64, e: impl std::fmt::Display) -> DataError {
+    DataError::Parquet {
+        path: path.to_owned(),
+        message: if row > 0 {
+            format!("at row {row}: {e}")
+        } else {
+            e.to_string()
+        },
+    }
+}
+
+/// Read a Parquet file one record batch at a time.
+pub fn read_parquet(path: &Path, on_row: &mut OnRow<'_>) -> Result<u64> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let file = File::open(path).map_err(io(path))?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| parquet_err(path, 0, e))?;
+    let columns: Vec<String> = builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let reader = builder
+        .with_batch_size(8192)
+        .build()
+        .map_err(|e| parquet_err(path, 0, e))?;
+    let mut n = 0u64;
+    let mut cells: Vec<Cell<'_>> = Vec::with_capacity(columns.len());
+    for batch in reader {
+        let batch: RecordBatch = batch.map_err(|e| parquet_err(path, n + 1, e))?;
+        let cols = batch
+            .columns()
+            .iter()
+            .map(|a| to_col(a).map_err(|e| parquet_err(path, n + 1, e)))
+            .collect::<Result<Vec<_>>>()?;
+        for i in 0..batch.num_rows() {
+            cells.clear();
+            for c in &cols {
+                cells.push(match c {
+                    Col::Num(a) if a.is_valid(i) => Cell::Num(a.value(i)),
+                    Col::Bool(a) if a.is_valid(i) => Cell::Bool(a.value(i)),
+                    Col::Str(a) if a.is_valid(i) => Cell::Str(a.value(i)),
+                    _ => Cell::Null,
+                });
+            }
+            n += 1;
+            on_row(
+                &RowCtx {
+                    file: path,
+                    row: n,
+                    columns: &columns,
+                },
+                &cells,
+            )?;
+        }
+        cells = reuse(cells);
+    }
+    Ok(n)
+}
+
+fn to_col(a: &Arc<dyn Array>) -> std::result::Result<Col, arrow_schema::ArrowError> {
+    use arrow_array::cast::AsArray;
+    let dt = a.data_type();
+    if dt == &DataType::Boolean {
+        return Ok(Col::Bool(a.as_boolean().clone()));
+    }
+    if dt.is_numeric() {
+        let f = arrow_cast::cast(a, &DataType::Float64)?;
+        return Ok(Col::Num(
+            f.as_primitive::<arrow_array::types::Float64Type>().clone(),
+        ));
+    }
+    let s = arrow_cast::cast(a, &DataType::Utf8)?;
+    Ok(Col::Str(s.as_string::<i32>().clone()))
+}
+
+/// Read all of `r` (for small in-memory inputs in tests and the fuzz target).
+pub fn read_csv_bytes(bytes: &[u8], on_row: &mut OnRow<'_>) -> Result<u64> {
+    read_csv(BufReader::new(bytes), Path::new("<memory>"), on_row)
+}
+
+#[allow(dead_code)]
+fn _assert_read<R: Read>(_: R) {}
