@@ -379,7 +379,17 @@ fn entries(
         if check_committed && hash_kind.is_some_and(|h| h.starts_with("md5")) {
             let dos2unix = hash_kind == Some("md5-dos2unix");
             let committed = if let Some(blob) = repo.blob_at(c.tree, &full)? {
-                Some((blob.to_string(), file_md5(&repo.blob(blob)?, dos2unix)))
+                let bytes = repo.blob(blob)?;
+                if let Some(p) = crate::lfs::parse_pointer(&bytes) {
+                    // Git holds an LFS pointer; the content is elsewhere, so the md5 cannot be checked here.
+                    m.insert(
+                        "committed".into(),
+                        json!({ "object": blob.to_string(), "lfs_oid": p.oid, "lfs_size": p.size, "matches": Value::Null }),
+                    );
+                    out.push(Value::Object(m));
+                    continue;
+                }
+                Some((blob.to_string(), file_md5(&bytes, dos2unix)))
             } else if let Some(tree) = repo.tree_at(c.tree, &full)?.filter(|_| !full.is_empty()) {
                 Some((tree.to_string(), dir_md5(repo, tree, dos2unix)?))
             } else {

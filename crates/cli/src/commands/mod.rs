@@ -2,12 +2,14 @@
 //! the library crates, prints through the printer and returns an exit status.
 
 pub mod catalog;
+pub mod collect;
 pub mod completions;
 pub mod demo;
 pub mod evidence;
 pub mod init;
 pub mod ledger;
 pub mod scope;
+pub mod trace;
 
 use assay_catalog::Catalog;
 
