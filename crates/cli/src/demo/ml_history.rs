@@ -539,7 +539,7 @@ pub fn build(ws: &mut Workspace) -> Result<(), DemoError> {
     let mut lines = Vec::new();
     for (n, d, day) in [(1u32, &d1, 13i64), (2, &d2, 44), (3, &d3, 72)] {
         let run = format!("01943a6e-7b1c-7d2e-8f00-00000000000{n}");
-        let etl_commit = format!("{:0>40}", format!("e71{n}"));
+        let etl_commit = format!("{}{}", md5(&format!("etl {n}")), &md5("dags")[..8]);
         lines.push(ol_event(
             "export_transactions",
             &run,
