@@ -63,12 +63,15 @@ impl SourceConfig {
 /// Source names this crate can collect.
 pub const SUPPORTED: &[&str] = &["git", "dvc", "gto", "lfs", "openlineage"];
 
+/// Configured sources by name, and the names of tables this crate does not collect.
+pub type Configured = (Vec<(String, SourceConfig)>, Vec<String>);
+
 /// Parse the `[source.*]` tables this crate understands, in a stable order (git first, so later collectors'
 /// repositories are known). Tables of sources this crate does not collect are returned by name in `skipped`.
 pub fn configure(
     tables: &[(String, toml::Table)],
     workspace: &Path,
-) -> Result<(Vec<(String, SourceConfig)>, Vec<String>), CollectError> {
+) -> Result<Configured, CollectError> {
     let git_repos = match tables.iter().find(|(n, _)| n == "git") {
         Some((_, t)) => Some(repos("git", t, workspace)?),
         None => None,

@@ -380,7 +380,8 @@ mod tests {
 
     #[test]
     fn invalid_events_name_the_field() {
-        let cases: Vec<(fn(&mut Value), &str)> = vec![
+        type Mutation = fn(&mut Value);
+        let cases: Vec<(Mutation, &str)> = vec![
             (
                 |v| {
                     v["run"].as_object_mut().map(|o| o.remove("runId"));

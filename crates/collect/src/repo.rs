@@ -465,11 +465,14 @@ where
     }
 }
 
+/// New commits, the refs now, and the cursor `(key, value)` to record.
+pub(crate) type NewCommits = (Vec<CommitInfo>, Vec<RefInfo>, (String, String));
+
 /// Commits added since the collector's last run, the refs now, and the cursor to record.
 pub(crate) fn new_commits(
     repo: &Repo,
     ctx: &mut crate::Context<'_>,
-) -> Result<(Vec<CommitInfo>, Vec<RefInfo>, (String, String)), CollectError> {
+) -> Result<NewCommits, CollectError> {
     let key = format!("repo:{}", repo.name);
     let old = ctx
         .ledger
