@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::CollectError;
-use crate::{Collector, dvc, git, gto, lfs, openlineage};
+use crate::{Collector, dvc, git, gto, lfs, mlflow, openlineage};
 
 /// One repository to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +43,7 @@ pub enum SourceConfig {
     Gto(gto::GtoConfig),
     Lfs(lfs::LfsConfig),
     OpenLineage(openlineage::OpenLineageConfig),
+    Mlflow(mlflow::MlflowConfig),
 }
 
 impl SourceConfig {
@@ -56,12 +57,13 @@ impl SourceConfig {
             SourceConfig::OpenLineage(c) => {
                 Box::new(openlineage::OpenLineageCollector::new(c.clone()))
             }
+            SourceConfig::Mlflow(c) => Box::new(mlflow::MlflowCollector::new(c.clone())),
         }
     }
 }
 
 /// Source names this crate can collect.
-pub const SUPPORTED: &[&str] = &["git", "dvc", "gto", "lfs", "openlineage"];
+pub const SUPPORTED: &[&str] = &["git", "dvc", "gto", "lfs", "openlineage", "mlflow"];
 
 /// Configured sources by name, and the names of tables this crate does not collect.
 pub type Configured = (Vec<(String, SourceConfig)>, Vec<String>);
@@ -112,6 +114,7 @@ pub fn configure(
             "openlineage" => {
                 SourceConfig::OpenLineage(openlineage::OpenLineageConfig::from_table(table)?)
             }
+            "mlflow" => SourceConfig::Mlflow(mlflow::MlflowConfig::from_table(table)?),
             _ => continue,
         };
         out.push(((*name).to_owned(), config));

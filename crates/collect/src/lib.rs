@@ -19,6 +19,7 @@ pub mod error;
 pub mod git;
 pub mod gto;
 pub mod lfs;
+pub mod mlflow;
 pub mod openlineage;
 mod repo;
 

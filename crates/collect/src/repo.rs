@@ -204,42 +204,76 @@ impl Repo {
     }
 
     /// Commits reachable from `tips` but not from `hidden`, oldest first (committer time, then id).
+    ///
+    /// Like `git rev-list TIPS --not HIDDEN`: commits are visited newest first, "hidden" spreads from the
+    /// hidden tips to their ancestors, and the walk stops once only hidden commits are left. With skewed
+    /// commit times a commit may be returned again (harmless: the ledger stores it once); none is missed.
     pub fn walk(
         &self,
         tips: &[ObjectId],
         hidden: &[ObjectId],
         mut on_commit: impl FnMut(),
     ) -> Result<Vec<CommitInfo>, CollectError> {
-        let mut seen: HashSet<ObjectId> = HashSet::new();
-        let mut stack: Vec<ObjectId> = Vec::new();
-        for h in hidden {
-            // A hidden tip that no longer exists (history rewritten) hides nothing.
-            if self.repo.has_object(h) && seen.insert(*h) {
-                stack.push(*h);
-            }
+        use std::collections::{BinaryHeap, HashMap};
+        let hidden_set: HashSet<ObjectId> = hidden.iter().copied().collect();
+        if !tips.is_empty() && tips.iter().all(|t| hidden_set.contains(t)) {
+            return Ok(Vec::new());
         }
-        while let Some(id) = stack.pop() {
-            for p in self.parents(id)? {
-                if seen.insert(p) {
-                    stack.push(p);
+        // id → (hidden, still queued); decoded commits wait in `cache` until popped.
+        let mut state: HashMap<ObjectId, (bool, bool)> = HashMap::new();
+        let mut heap: BinaryHeap<(i64, ObjectId)> = BinaryHeap::new();
+        let mut cache: HashMap<ObjectId, CommitInfo> = HashMap::new();
+        let mut visible = 0usize;
+        let push = |id: ObjectId,
+                    hide: bool,
+                    state: &mut HashMap<ObjectId, (bool, bool)>,
+                    heap: &mut BinaryHeap<(i64, ObjectId)>,
+                    cache: &mut HashMap<ObjectId, CommitInfo>,
+                    visible: &mut usize|
+         -> Result<(), CollectError> {
+            match state.get(&id).copied() {
+                Some((false, true)) if hide => {
+                    state.insert(id, (true, true));
+                    *visible -= 1;
+                }
+                Some(_) => {}
+                None => {
+                    if hide && !self.repo.has_object(id) {
+                        return Ok(()); // history rewritten: an old tip that is gone hides nothing
+                    }
+                    let c = self.commit(id)?;
+                    heap.push((c.committer.time.as_second(), id));
+                    cache.insert(id, c);
+                    state.insert(id, (hide, true));
+                    if !hide {
+                        *visible += 1;
+                    }
                 }
             }
+            Ok(())
+        };
+        for h in hidden {
+            push(*h, true, &mut state, &mut heap, &mut cache, &mut visible)?;
+        }
+        for t in tips {
+            push(*t, false, &mut state, &mut heap, &mut cache, &mut visible)?;
         }
         let mut out = Vec::new();
-        for t in tips {
-            if seen.insert(*t) {
-                stack.push(*t);
+        while visible > 0 {
+            let Some((_, id)) = heap.pop() else { break };
+            let Some(c) = cache.remove(&id) else { continue };
+            let hide = state.get(&id).is_none_or(|s| s.0);
+            state.insert(id, (hide, false));
+            if !hide {
+                visible -= 1;
             }
-        }
-        while let Some(id) = stack.pop() {
-            let c = self.commit(id)?;
-            on_commit();
             for p in &c.parents {
-                if seen.insert(*p) {
-                    stack.push(*p);
-                }
+                push(*p, hide, &mut state, &mut heap, &mut cache, &mut visible)?;
             }
-            out.push(c);
+            if !hide {
+                on_commit();
+                out.push(c);
+            }
         }
         out.sort_by(|a, b| {
             a.committer
@@ -248,16 +282,6 @@ impl Repo {
                 .then(a.id.cmp(&b.id))
         });
         Ok(out)
-    }
-
-    fn parents(&self, id: ObjectId) -> Result<Vec<ObjectId>, CollectError> {
-        let (kind, data) = self.read(id)?;
-        if kind != Kind::Commit {
-            return Ok(Vec::new());
-        }
-        let c = CommitRef::from_bytes(&data, self.hash_kind())
-            .map_err(|e| self.err(format!("commit {id}: {e}")))?;
-        Ok(c.parents().collect())
     }
 
     /// Entries of a tree: (name, id, is_tree, is_blob).
