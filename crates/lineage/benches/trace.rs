@@ -62,7 +62,7 @@ fn main() {
             json!({"repo": "big", "commit": sha(i), "parents": [sha(i.saturating_sub(1))], "signed": false,
                    "author": {"name": "Dev", "email": "dev@example.com"}, "message": format!("commit {i}")}),
         ));
-        if i % every == 0 && i / every < versions {
+        if i.is_multiple_of(every) && i / every < versions {
             let v = i / every;
             let lock = format!("{:040x}", 0xdead_0000_0000usize + v);
             let model = format!("{:040x}", 0xbeef_0000_0000usize + v);
@@ -77,7 +77,7 @@ fn main() {
             batch.push(ev(EvidenceKind::GtoRegistration, "model:m", format!("big@refs/tags/m@v0.{v}.0"), t + 30,
                 json!({"artifact": "m", "action": "register", "version": format!("v0.{v}.0"), "tag": format!("m@v0.{v}.0"), "commit": sha(i),
                        "repo": "big", "artifact_path": "model.bin", "artifact_blob": model, "dvc_lock_blob": lock})));
-            if v % 10 == 0 {
+            if v.is_multiple_of(10) {
                 batch.push(ev(EvidenceKind::GtoStageAssignment, "model:m", format!("big@refs/tags/m#prod#{v}"), t + 40,
                     json!({"artifact": "m", "action": "assign", "stage": "prod", "counter": v, "tag": format!("m#prod#{v}"), "commit": sha(i), "repo": "big"})));
             }
