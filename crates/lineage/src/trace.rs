@@ -271,21 +271,20 @@ fn gto_trace(g: &Graph, selector: &Selector, events: &[usize]) -> Result<Trace, 
         .filter(|i| item(*i).str("action") == Some("register"))
         .collect();
     let versions: Vec<String> = {
-        let mut v: Vec<String> = regs
-            .iter()
-            .filter_map(|i| item(*i).str("version").map(str::to_owned))
-            .collect();
-        v.dedup();
-        v
-    };
-    // Version registered at a commit.
-    let version_at = |commit: &str| {
+        let mut seen = BTreeSet::new();
         regs.iter()
-            .rev()
-            .find(|i| item(**i).str("commit") == Some(commit))
-            .and_then(|i| item(*i).str("version"))
-            .map(str::to_owned)
+            .filter_map(|i| item(*i).str("version").map(str::to_owned))
+            .filter(|v| seen.insert(v.clone()))
+            .collect()
     };
+    // Version registered at a commit (the latest registration there wins).
+    let mut by_commit: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for &i in &regs {
+        if let (Some(c), Some(v)) = (item(i).str("commit"), item(i).str("version")) {
+            by_commit.insert(c, v);
+        }
+    }
+    let version_at = |commit: &str| by_commit.get(commit).map(|v| (*v).to_owned());
     // Current holder of each stage: the latest event per stage, if it is an assignment.
     let mut stage_holder: BTreeMap<String, (String, usize)> = BTreeMap::new();
     for &i in events {
@@ -310,7 +309,7 @@ fn gto_trace(g: &Graph, selector: &Selector, events: &[usize]) -> Result<Trace, 
     }
     let version = match selector {
         Selector::Version { version, .. } => {
-            if !versions.contains(version) {
+            if !versions.iter().any(|v| v == version) {
                 return Err(LineageError::NotFound {
                     model: model.into(),
                     what: "version",
