@@ -87,6 +87,34 @@ pub enum Command {
     /// Data controls: drift, ingestion validation, snapshots, PII scan and redaction, fairness.
     #[command(subcommand)]
     Data(crate::data_args::DataCommand),
+    /// Run the collectors of assay.toml's [source.*] tables and append their evidence.
+    Collect(CollectArgs),
+    /// Show how a model version was made (data, code, parameters) and every broken link.
+    Trace(TraceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Only this source (repeatable), e.g. --source git --source gto.
+    #[arg(long = "source", value_name = "NAME")]
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// MODEL, MODEL@VERSION, MODEL:ALIAS or MODEL#STAGE (e.g. fraud-scorer#prod).
+    #[arg(value_name = "MODEL")]
+    pub model: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TraceFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormat {
+    Text,
+    Json,
+    Md,
 }
 
 #[derive(Debug, Args)]

@@ -98,6 +98,8 @@ fn run(command: Command, settings: &Settings) -> CommandResult {
         Command::Verify(args) => commands::ledger::verify(&args, settings),
         Command::Completions(args) => commands::completions::run(&args, settings),
         Command::Data(cmd) => commands::data::run(cmd, settings),
+        Command::Collect(args) => commands::collect::run(&args, settings),
+        Command::Trace(args) => commands::trace::run(&args, settings),
     }
 }
 

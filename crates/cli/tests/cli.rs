@@ -351,8 +351,8 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
     exit: 0
     --- stdout
     Built assay-demo — Kestrel Labs, a fictional AI company
-      parts: company, governance, data platform, datasets, ML platform, serving, corporate IT and people, vendors
-      files: .assay-demo, README.md, assay.toml, datasets/curated/2025-06/part-0.csv, datasets/curated/2025-06/part-1.csv, datasets/curated/README.md, datasets/current.csv, datasets/ingest-rules.toml, datasets/reference.csv, datasets/training-extract.csv, policies/acceptable-ai-use.md, policies/data-retention.md, policies/incident-response.md, policies/information-security.md
+      parts: company, governance, data platform, datasets, ML platform, serving, corporate IT and people, vendors, ML history (git, DVC, GTO, LFS, OpenLineage)
+      files: .assay-demo, README.md, assay.toml, datasets/curated/2025-06/part-0.csv, datasets/curated/2025-06/part-1.csv, datasets/curated/README.md, datasets/current.csv, datasets/ingest-rules.toml, datasets/reference.csv, datasets/training-extract.csv, lineage/etl-events.jsonl, policies/acceptable-ai-use.md, policies/data-retention.md, policies/incident-response.md, policies/information-security.md, repos/fraud-model.git/ (git repository)
 
     Checked assay-demo/assay.toml — Kestrel Fraud Scoring API
       categories: security, availability, processing_integrity, confidentiality, privacy · 21 components (20 in scope) · 3 subservice organisations
@@ -404,10 +404,72 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       fairness by region: demographic_parity_difference 0.001, equal_opportunity_difference 0.012, disparate_impact_ratio 0.996
       9 recorded as evidence (#4–#12); checkpoint signed at size 13
 
+    Collected from the fraud model's git history
+      git          16 items, 16 new
+      dvc          19 items, 19 new
+      gto          9 items, 9 new
+      lfs          3 items, 3 new
+      openlineage  6 items, 6 new
+      checkpoint signed at size 66
+
+    Trace of fraud-scorer#prod   (the planted broken link: fraud-scorer@v1.1.0, 1 finding)
+    fraud-scorer v1.2.0 (gto registry)
+      stage now:  prod, staging
+
+    Artifact
+      path:       models/model.pkl
+      identity:   lfs-oid sha256:4440cc2b1d625f19801b350647d50b52c41419f482d277765c840dd409c1289b   [#56 #59]
+      identity:   dvc-md5 85e672d240d7e5c3da2d0a958537be4f   [#45]
+
+    Registry history
+      2025-03-20T11:00:00Z  register v1.2.0 by Alice Moreau <alice@kestrel-labs.example>   [#56]
+      2025-03-20T12:00:00Z  assign staging by Alice Moreau <alice@kestrel-labs.example>   [#52]
+      2025-03-22T11:00:00Z  assign prod by Ben Okafor <ben@kestrel-labs.example>   [#49]
+
+    Training run
+      dvc-stage: train (dvc.lock at 4914054631)   [#45]
+      cmd:        python src/train.py
+      param       train.learning_rate = 0.05
+      param       train.max_depth = 8
+      param       train.n_estimators = 500
+      param       train.seed = 42
+
+    Code
+      commit:     4914054631a2f9de0530a251487c784286063a12 (fraud-model)   [#16 #56]
+      author:     Alice Moreau <alice@kestrel-labs.example>, 2025-03-20T10:00:00Z
+      message:    March export; commit the class weights used for training
+      signed:     no
+      dirty tree: no
+
+    Pipeline (upstream first)
+      prepare: python src/prepare.py data/transactions.csv   [#43]
+      featurize: python src/featurize.py   [#44]
+      train: python src/train.py   [#45]
+
+    Datasets
+      data/features (input of train)   [#45]
+          dvc-md5 4c61fe8ddd475a14acc68b80cf5a9964.dir
+          produced by stage featurize
+      data/prepared (input of featurize)   [#44]
+          dvc-md5 b6e1987d023ba7591ca94659f2f96119.dir
+          produced by stage prepare
+      data/transactions.csv (input of prepare)   [#42 #43]
+          dvc-md5 4501f2df04cbf366e87ee88166e8a0fc
+          dvc-file data/transactions.csv.dvc at 4914054631
+          openlineage-version 4501f2df04cbf366e87ee88166e8a0fc (OpenLineage dataset version: as reported by the job)
+          produced by job kestrel.etl/export_transactions
+
+    Upstream jobs
+      kestrel.etl/export_transactions run 01943a6e-7b1c-7d2e-8f00-000000000003 COMPLETE at 2025-03-19T10:00:00Z   [#65]
+          code: https://git.kestrel-labs.example/data/etl @ 289149886d
+
+    Chain complete: every link is backed by ledger evidence.
+
     Next
       cd assay-demo && assay scope check -v
       assay evidence list
       assay verify
+      assay trace fraud-scorer@v1.1.0
       assay catalog show RISK-EXTRACTION
       assay init   # describe your own system
     --- stderr

@@ -39,14 +39,26 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
     let config = built.root.join("assay.toml");
     let scope = super::scope::load(&config)?;
     let report = assay_scope::check(&scope, super::catalog()?);
-    let ledger = record_evidence(&built, Timestamp::now())?;
-    let data = super::data::demo::run(&built.root, Timestamp::now())?;
+    let now = Timestamp::now();
+    let ledger = record_evidence(&built, now)?;
+    let data = super::data::demo::run(&built.root, now)?;
+    let lineage = collect_and_trace(&built, &config, now)?;
 
     if printer.json_mode() {
-        printer.json(
-            &json!({ "workspace": built, "scope": report, "ledger": ledger, "data": data }),
-        )?;
-        return Ok(ExitStatus::Success);
+        printer.json(&json!({
+            "workspace": built,
+            "scope": report,
+            "ledger": ledger,
+            "data": data,
+            "collect": lineage.collected,
+            "trace": lineage.production,
+            "broken": lineage.broken,
+        }))?;
+        return Ok(if lineage.production.complete() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Failure
+        });
     }
 
     let mut out = String::new();
@@ -94,21 +106,56 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
     printer.out(out)?;
     printer.out(data.text())?;
 
+    let mut out = format!(
+        "\n{}\n",
+        paint(
+            style::HEADING,
+            "Collected from the fraud model's git history"
+        )
+    );
+    for s in &lineage.collected {
+        let _ = writeln!(
+            out,
+            "  {} {}, {} new",
+            paint(style::ID, format!("{:<12}", s.source)),
+            plural(s.items, "item"),
+            s.new
+        );
+    }
+    let _ = write!(
+        out,
+        "  checkpoint signed at size {}",
+        lineage.checkpoint_size
+    );
+    printer.out(out)?;
+    let broken = &lineage.broken;
+    printer.out(format!(
+        "\n{} {}   (the planted broken link: {}, {})",
+        paint(style::HEADING, "Trace of"),
+        paint(style::ID, demo::PRODUCTION_MODEL),
+        demo::BROKEN_MODEL,
+        plural(broken.findings.len(), "finding")
+    ))?;
+    printer.out(super::trace::text(&lineage.production))?;
+
     let dir = built.root.display();
     printer.note(format!(
-        "\n{}\n  {}\n  {}\n  {}\n  {}\n  {}",
+        "\n{}\n  {}\n  {}\n  {}\n  {}\n  {}\n  {}",
         paint(style::HEADING, "Next"),
         paint(style::CMD, format!("cd {dir} && assay scope check -v")),
         paint(style::CMD, "assay evidence list"),
         paint(style::CMD, "assay verify"),
+        paint(style::CMD, format!("assay trace {}", demo::BROKEN_MODEL)),
         paint(style::CMD, "assay catalog show RISK-EXTRACTION"),
         paint(style::CMD, "assay init   # describe your own system"),
     ))?;
-    Ok(if ledger.verify.is_clean() {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Failure
-    })
+    Ok(
+        if ledger.verify.is_clean() && lineage.production.complete() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Failure
+        },
+    )
 }
 
 /// What the demo put into its ledger.
@@ -167,5 +214,42 @@ fn record_evidence(built: &Built, now: Timestamp) -> Result<LedgerSummary, miett
         checkpoint_size: checkpoint.tree_size,
         key_id: key.verifier_key().key_id(),
         verify,
+    })
+}
+
+/// What the demo collected and traced.
+struct Lineage {
+    collected: Vec<assay_collect::RunSummary>,
+    checkpoint_size: u64,
+    production: assay_lineage::Trace,
+    broken: assay_lineage::Trace,
+}
+
+/// Collect the demo's sources, sign a checkpoint over the result, and trace the production model and the
+/// version with the planted broken link.
+fn collect_and_trace(
+    built: &Built,
+    config: &std::path::Path,
+    now: Timestamp,
+) -> Result<Lineage, miette::Report> {
+    let ws = &built.root;
+    let collected = super::collect::collect(config, ws, &[], now, true)?;
+    let Some(key) = signer(ws)? else {
+        return Err(diagnostics::error(
+            "the demo's signing key is missing",
+            "check that the demo directory is writable",
+        ));
+    };
+    let mut ledger = open_ledger(ws, false)?;
+    let checkpoint = ledger
+        .checkpoint(key.name(), &key, now)
+        .map_err(ledger_error)?;
+    let production = super::trace::trace(ws, demo::PRODUCTION_MODEL)?;
+    let broken = super::trace::trace(ws, demo::BROKEN_MODEL)?;
+    Ok(Lineage {
+        collected,
+        checkpoint_size: checkpoint.tree_size,
+        production,
+        broken,
     })
 }

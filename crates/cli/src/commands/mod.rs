@@ -2,6 +2,7 @@
 //! the library crates, prints through the printer and returns an exit status.
 
 pub mod catalog;
+pub mod collect;
 pub mod completions;
 pub mod data;
 pub mod demo;
@@ -9,6 +10,7 @@ pub mod evidence;
 pub mod init;
 pub mod ledger;
 pub mod scope;
+pub mod trace;
 
 use assay_catalog::Catalog;
 

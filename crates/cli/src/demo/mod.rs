@@ -10,6 +10,7 @@ mod corporate;
 mod data_platform;
 pub mod datasets;
 mod governance;
+mod ml_history;
 mod ml_platform;
 mod serving;
 mod vendors;
@@ -17,6 +18,8 @@ mod vendors;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+
+pub use ml_history::{BROKEN as BROKEN_MODEL, PRODUCTION as PRODUCTION_MODEL};
 
 /// The file that marks a directory as built by `assay demo`, so a rebuild may replace it.
 pub const MARKER: &str = ".assay-demo";
@@ -108,7 +111,7 @@ pub fn build(dir: &Path, force: bool) -> Result<Built, DemoError> {
         files: Vec::new(),
         manual: Vec::new(),
     };
-    let parts: [(&'static str, BuildPart); 8] = [
+    let parts: [(&'static str, BuildPart); 9] = [
         ("company", company::build),
         ("governance", governance::build),
         ("data platform", data_platform::build),
@@ -117,6 +120,10 @@ pub fn build(dir: &Path, force: bool) -> Result<Built, DemoError> {
         ("serving", serving::build),
         ("corporate IT and people", corporate::build),
         ("vendors", vendors::build),
+        (
+            "ML history (git, DVC, GTO, LFS, OpenLineage)",
+            ml_history::build,
+        ),
     ];
     for (_, build_part) in &parts {
         build_part(&mut ws)?;

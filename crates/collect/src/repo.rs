@@ -1,0 +1,534 @@
+//! Reading a git repository with gix: references, commits, tags, trees and blobs, and the incremental commit
+//! walk shared by the git, DVC, GTO and LFS collectors.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use gix::ObjectId;
+use gix::objs::{CommitRef, Kind, TagRef, TreeRefIter};
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use crate::config::RepoSpec;
+use crate::error::CollectError;
+
+/// An open repository and the source reading it.
+pub(crate) struct Repo {
+    pub name: String,
+    pub path: PathBuf,
+    pub source: &'static str,
+    repo: gix::Repository,
+}
+
+/// A person and time from a commit or tag header.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Person {
+    pub name: String,
+    pub email: String,
+    pub time: Timestamp,
+    /// UTC offset in minutes as recorded.
+    pub offset_minutes: i32,
+}
+
+impl Person {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "name": self.name,
+            "email": self.email,
+            "time": self.time.to_string(),
+            "utc_offset_minutes": self.offset_minutes,
+        })
+    }
+}
+
+/// A decoded commit.
+#[derive(Debug, Clone)]
+pub(crate) struct CommitInfo {
+    pub id: ObjectId,
+    pub tree: ObjectId,
+    pub parents: Vec<ObjectId>,
+    pub author: Person,
+    pub committer: Person,
+    pub message: String,
+    /// Signature format when the commit carries one (`openpgp`, `ssh`, `x509`); never verified here.
+    pub signature: Option<&'static str>,
+}
+
+/// A reference and what it points at.
+#[derive(Debug, Clone)]
+pub(crate) struct RefInfo {
+    /// Full name, e.g. `refs/tags/v1`.
+    pub name: String,
+    /// The commit reached by peeling, if any.
+    pub commit: Option<ObjectId>,
+    /// The tag object, for annotated tags.
+    pub tag: Option<TagInfo>,
+}
+
+/// A decoded annotated tag.
+#[derive(Debug, Clone)]
+pub(crate) struct TagInfo {
+    pub id: ObjectId,
+    pub tagger: Option<Person>,
+    pub message: String,
+    pub signature: Option<&'static str>,
+}
+
+impl Repo {
+    /// Open a repository (a work tree or a bare `.git` folder) without reading user or system config.
+    pub fn open(
+        source: &'static str,
+        spec: &RepoSpec,
+        workspace: &Path,
+    ) -> Result<Repo, CollectError> {
+        let path = spec.resolve(workspace);
+        let repo = gix::open_opts(&path, gix::open::Options::isolated()).map_err(|e| {
+            CollectError::Git {
+                source_name: source.into(),
+                path: path.clone(),
+                message: e.to_string(),
+            }
+        })?;
+        Ok(Repo {
+            name: spec.name.clone(),
+            path,
+            source,
+            repo,
+        })
+    }
+
+    pub fn err(&self, message: impl std::fmt::Display) -> CollectError {
+        CollectError::Git {
+            source_name: self.source.into(),
+            path: self.path.clone(),
+            message: message.to_string(),
+        }
+    }
+
+    /// Read an object's kind and bytes.
+    pub fn read(&self, id: ObjectId) -> Result<(Kind, Vec<u8>), CollectError> {
+        let obj = self
+            .repo
+            .find_object(id)
+            .map_err(|e| self.err(format!("object {id}: {e}")))?;
+        Ok((obj.kind, obj.detach().data))
+    }
+
+    /// Size of an object without reading it whole.
+    pub fn size(&self, id: ObjectId) -> Result<u64, CollectError> {
+        let h = self
+            .repo
+            .find_header(id)
+            .map_err(|e| self.err(format!("object {id}: {e}")))?;
+        Ok(h.size())
+    }
+
+    fn hash_kind(&self) -> gix::hash::Kind {
+        self.repo.object_hash()
+    }
+
+    /// Decode a commit.
+    pub fn commit(&self, id: ObjectId) -> Result<CommitInfo, CollectError> {
+        let (kind, data) = self.read(id)?;
+        if kind != Kind::Commit {
+            return Err(self.err(format!("{id} is a {kind}, not a commit")));
+        }
+        let c = CommitRef::from_bytes(&data, self.hash_kind())
+            .map_err(|e| self.err(format!("commit {id}: {e}")))?;
+        let author = c
+            .author()
+            .map_err(|e| self.err(format!("commit {id}: {e}")))?;
+        let committer = c
+            .committer()
+            .map_err(|e| self.err(format!("commit {id}: {e}")))?;
+        let unreadable = || self.err(format!("commit {id}: unreadable time in signature"));
+        let signature = c
+            .extra_headers()
+            .pgp_signature()
+            .map(|s| signature_format(s.as_ref()));
+        Ok(CommitInfo {
+            id,
+            tree: c.tree(),
+            parents: c.parents().collect(),
+            author: person(&author).ok_or_else(unreadable)?,
+            committer: person(&committer).ok_or_else(unreadable)?,
+            message: String::from_utf8_lossy(c.message.as_ref()).into_owned(),
+            signature,
+        })
+    }
+
+    /// Every reference (branches, tags, remotes), with tags decoded and peeled to commits.
+    pub fn refs(&self) -> Result<Vec<RefInfo>, CollectError> {
+        let platform = self.repo.references().map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for r in platform.all().map_err(|e| self.err(e))? {
+            let r = r.map_err(|e| self.err(e))?;
+            let name = r.name().as_bstr().to_string();
+            let Some(target) = r.target().try_id().map(|id| id.to_owned()) else {
+                continue; // symbolic (HEAD, origin/HEAD)
+            };
+            let mut tag = None;
+            let mut cur = target;
+            let mut commit = None;
+            for _ in 0..16 {
+                let (kind, data) = self.read(cur)?;
+                match kind {
+                    Kind::Commit => {
+                        commit = Some(cur);
+                        break;
+                    }
+                    Kind::Tag => {
+                        let t = TagRef::from_bytes(&data, self.hash_kind())
+                            .map_err(|e| self.err(format!("tag {cur}: {e}")))?;
+                        if tag.is_none() {
+                            let tagger = t
+                                .tagger()
+                                .map_err(|e| self.err(format!("tag {cur}: {e}")))?
+                                .and_then(|s| person(&s));
+                            tag = Some(TagInfo {
+                                id: cur,
+                                tagger,
+                                message: String::from_utf8_lossy(t.message.as_ref()).into_owned(),
+                                signature: t.signature.map(|s| signature_format(s.as_ref())),
+                            });
+                        }
+                        cur = t.target();
+                    }
+                    _ => break,
+                }
+            }
+            out.push(RefInfo { name, commit, tag });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Commits reachable from `tips` but not from `hidden`, oldest first (committer time, then id).
+    ///
+    /// Like `git rev-list TIPS --not HIDDEN`: commits are visited newest first, "hidden" spreads from the
+    /// hidden tips to their ancestors, and the walk stops once only hidden commits are left. With skewed
+    /// commit times a commit may be returned again (harmless: the ledger stores it once); none is missed.
+    pub fn walk(
+        &self,
+        tips: &[ObjectId],
+        hidden: &[ObjectId],
+        mut on_commit: impl FnMut(),
+    ) -> Result<Vec<CommitInfo>, CollectError> {
+        use std::collections::{BinaryHeap, HashMap};
+        let hidden_set: HashSet<ObjectId> = hidden.iter().copied().collect();
+        if !tips.is_empty() && tips.iter().all(|t| hidden_set.contains(t)) {
+            return Ok(Vec::new());
+        }
+        // id → (hidden, still queued); decoded commits wait in `cache` until popped.
+        let mut state: HashMap<ObjectId, (bool, bool)> = HashMap::new();
+        let mut heap: BinaryHeap<(i64, ObjectId)> = BinaryHeap::new();
+        let mut cache: HashMap<ObjectId, CommitInfo> = HashMap::new();
+        let mut visible = 0usize;
+        let push = |id: ObjectId,
+                    hide: bool,
+                    state: &mut HashMap<ObjectId, (bool, bool)>,
+                    heap: &mut BinaryHeap<(i64, ObjectId)>,
+                    cache: &mut HashMap<ObjectId, CommitInfo>,
+                    visible: &mut usize|
+         -> Result<(), CollectError> {
+            match state.get(&id).copied() {
+                Some((false, true)) if hide => {
+                    state.insert(id, (true, true));
+                    *visible -= 1;
+                }
+                Some(_) => {}
+                None => {
+                    if hide && !self.repo.has_object(id) {
+                        return Ok(()); // history rewritten: an old tip that is gone hides nothing
+                    }
+                    let c = self.commit(id)?;
+                    heap.push((c.committer.time.as_second(), id));
+                    cache.insert(id, c);
+                    state.insert(id, (hide, true));
+                    if !hide {
+                        *visible += 1;
+                    }
+                }
+            }
+            Ok(())
+        };
+        for h in hidden {
+            push(*h, true, &mut state, &mut heap, &mut cache, &mut visible)?;
+        }
+        for t in tips {
+            push(*t, false, &mut state, &mut heap, &mut cache, &mut visible)?;
+        }
+        let mut out = Vec::new();
+        while visible > 0 {
+            let Some((_, id)) = heap.pop() else { break };
+            let Some(c) = cache.remove(&id) else { continue };
+            let hide = state.get(&id).is_none_or(|s| s.0);
+            state.insert(id, (hide, false));
+            if !hide {
+                visible -= 1;
+            }
+            for p in &c.parents {
+                push(*p, hide, &mut state, &mut heap, &mut cache, &mut visible)?;
+            }
+            if !hide {
+                on_commit();
+                out.push(c);
+            }
+        }
+        out.sort_by(|a, b| {
+            a.committer
+                .time
+                .cmp(&b.committer.time)
+                .then(a.id.cmp(&b.id))
+        });
+        Ok(out)
+    }
+
+    /// Entries of a tree: (name, id, is_tree, is_blob).
+    pub fn tree(&self, id: ObjectId) -> Result<Vec<TreeEntry>, CollectError> {
+        let (kind, data) = self.read(id)?;
+        if kind != Kind::Tree {
+            return Err(self.err(format!("{id} is a {kind}, not a tree")));
+        }
+        let mut out = Vec::new();
+        for e in TreeRefIter::from_bytes(&data, self.hash_kind()) {
+            let e = e.map_err(|err| self.err(format!("tree {id}: {err}")))?;
+            out.push(TreeEntry {
+                name: String::from_utf8_lossy(e.filename.as_ref()).into_owned(),
+                id: e.oid.to_owned(),
+                is_tree: e.mode.is_tree(),
+                is_blob: e.mode.is_blob(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The blob at `path` (slash-separated) in `tree`, if there is one.
+    pub fn blob_at(&self, tree: ObjectId, path: &str) -> Result<Option<ObjectId>, CollectError> {
+        let mut cur = tree;
+        let parts: Vec<&str> = path
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect();
+        for (i, part) in parts.iter().enumerate() {
+            let entries = self.tree(cur)?;
+            let Some(e) = entries.into_iter().find(|e| e.name == *part) else {
+                return Ok(None);
+            };
+            if i + 1 == parts.len() {
+                return Ok(e.is_blob.then_some(e.id));
+            }
+            if !e.is_tree {
+                return Ok(None);
+            }
+            cur = e.id;
+        }
+        Ok(None)
+    }
+
+    /// The tree at `path` in `tree`.
+    pub fn tree_at(&self, tree: ObjectId, path: &str) -> Result<Option<ObjectId>, CollectError> {
+        let mut cur = tree;
+        for part in path.split('/').filter(|p| !p.is_empty() && *p != ".") {
+            let entries = self.tree(cur)?;
+            let Some(e) = entries.into_iter().find(|e| e.name == part) else {
+                return Ok(None);
+            };
+            if !e.is_tree {
+                return Ok(None);
+            }
+            cur = e.id;
+        }
+        Ok(Some(cur))
+    }
+
+    /// Read a blob's bytes.
+    pub fn blob(&self, id: ObjectId) -> Result<Vec<u8>, CollectError> {
+        let (kind, data) = self.read(id)?;
+        if kind != Kind::Blob {
+            return Err(self.err(format!("{id} is a {kind}, not a blob")));
+        }
+        Ok(data)
+    }
+}
+
+/// One tree entry.
+#[derive(Debug, Clone)]
+pub(crate) struct TreeEntry {
+    pub name: String,
+    pub id: ObjectId,
+    pub is_tree: bool,
+    pub is_blob: bool,
+}
+
+fn person(s: &gix::actor::SignatureRef<'_>) -> Option<Person> {
+    let t = s.time().ok()?;
+    let time = Timestamp::from_second(t.seconds).ok()?;
+    let s = s.trim();
+    Some(Person {
+        name: s.name.to_string(),
+        email: s.email.to_string(),
+        time,
+        offset_minutes: t.offset / 60,
+    })
+}
+
+fn signature_format(sig: &[u8]) -> &'static str {
+    let head = String::from_utf8_lossy(&sig[..sig.len().min(64)]).into_owned();
+    if head.contains("BEGIN SSH SIGNATURE") {
+        "ssh"
+    } else if head.contains("BEGIN SIGNED MESSAGE") {
+        "x509"
+    } else {
+        "openpgp"
+    }
+}
+
+/// Tips recorded by the last successful run, from the cursor `value` (`{"ref": "oid"}`); unreadable → none.
+pub(crate) fn parse_tips(value: Option<&str>) -> Vec<ObjectId> {
+    let Some(v) = value else {
+        return Vec::new();
+    };
+    let Ok(map) = serde_json::from_str::<BTreeMap<String, String>>(v) else {
+        return Vec::new();
+    };
+    map.values()
+        .filter_map(|s| ObjectId::from_hex(s.as_bytes()).ok())
+        .collect()
+}
+
+/// The cursor value for the current tips.
+pub(crate) fn tips_cursor(refs: &[RefInfo]) -> String {
+    let map: BTreeMap<&str, String> = refs
+        .iter()
+        .filter_map(|r| r.commit.map(|c| (r.name.as_str(), c.to_string())))
+        .collect();
+    serde_json::to_string(&map).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// The files of interest in every tree, found once per distinct tree (unchanged subtrees cost nothing).
+pub(crate) struct Snapshots<F> {
+    memo: std::collections::HashMap<ObjectId, std::rc::Rc<Vec<(String, ObjectId)>>>,
+    commit_trees: std::collections::HashMap<ObjectId, ObjectId>,
+    keep: F,
+}
+
+impl<F> Snapshots<F>
+where
+    F: FnMut(&Repo, &str, ObjectId) -> Result<bool, CollectError>,
+{
+    /// `keep(repo, file name, blob id)` decides which blobs are of interest.
+    pub fn new(keep: F) -> Self {
+        Snapshots {
+            memo: std::collections::HashMap::new(),
+            commit_trees: std::collections::HashMap::new(),
+            keep,
+        }
+    }
+
+    /// Remember the trees of walked commits so parents need not be read again.
+    pub fn know(&mut self, commits: &[CommitInfo]) {
+        for c in commits {
+            self.commit_trees.insert(c.id, c.tree);
+        }
+    }
+
+    /// Files of interest in `tree`: (path, blob).
+    pub fn of(
+        &mut self,
+        repo: &Repo,
+        tree: ObjectId,
+    ) -> Result<std::rc::Rc<Vec<(String, ObjectId)>>, CollectError> {
+        if let Some(s) = self.memo.get(&tree) {
+            return Ok(s.clone());
+        }
+        let mut out = Vec::new();
+        for e in repo.tree(tree)? {
+            if e.is_tree {
+                let sub = self.of(repo, e.id)?;
+                for (p, id) in sub.iter() {
+                    out.push((format!("{}/{p}", e.name), *id));
+                }
+            } else if e.is_blob && (self.keep)(repo, &e.name, e.id)? {
+                out.push((e.name, e.id));
+            }
+        }
+        let rc = std::rc::Rc::new(out);
+        self.memo.insert(tree, rc.clone());
+        Ok(rc)
+    }
+
+    /// Files of interest whose content at `c` is in none of its parents (all of them for a root commit).
+    pub fn changed(
+        &mut self,
+        repo: &Repo,
+        c: &CommitInfo,
+    ) -> Result<Vec<(String, ObjectId)>, CollectError> {
+        let own = self.of(repo, c.tree)?;
+        let mut parents = Vec::new();
+        for p in &c.parents {
+            let tree = match self.commit_trees.get(p) {
+                Some(t) => *t,
+                None => {
+                    let t = repo.commit(*p)?.tree;
+                    self.commit_trees.insert(*p, t);
+                    t
+                }
+            };
+            parents.push(self.of(repo, tree)?);
+        }
+        Ok(own
+            .iter()
+            .filter(|(path, id)| {
+                !parents
+                    .iter()
+                    .any(|ps| ps.iter().any(|(pp, pid)| pp == path && pid == id))
+            })
+            .cloned()
+            .collect())
+    }
+}
+
+/// New commits, the refs now, and the cursor `(key, value)` to record.
+pub(crate) type NewCommits = (Vec<CommitInfo>, Vec<RefInfo>, (String, String));
+
+/// Commits added since the collector's last run, the refs now, and the cursor to record.
+pub(crate) fn new_commits(
+    repo: &Repo,
+    ctx: &mut crate::Context<'_>,
+) -> Result<NewCommits, CollectError> {
+    let key = format!("repo:{}", repo.name);
+    let old = ctx
+        .ledger
+        .cursor(repo.source, &key)
+        .map_err(|e| CollectError::Ledger {
+            source_name: repo.source.into(),
+            message: e.to_string(),
+        })?;
+    let hidden = parse_tips(old.as_deref());
+    let refs = repo.refs()?;
+    let tips: Vec<_> = refs.iter().filter_map(|r| r.commit).collect();
+    let progress = &mut *ctx.progress;
+    let commits = repo.walk(&tips, &hidden, || progress.inc(1))?;
+    let cursor = (key, tips_cursor(&refs));
+    Ok((commits, refs, cursor))
+}
+
+/// Make a JSON value storable: integers beyond ±2^53 become strings (the ledger's canonical form needs that).
+pub(crate) fn storable(v: Value) -> Value {
+    match v {
+        Value::Number(n) => {
+            const LIMIT: u64 = 1 << 53;
+            let big = n.as_u64().is_some_and(|u| u > LIMIT)
+                || n.as_i64().is_some_and(|i| i.unsigned_abs() > LIMIT);
+            if big || (n.as_f64().is_some_and(|f| !f.is_finite())) {
+                Value::String(n.to_string())
+            } else {
+                Value::Number(n)
+            }
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(storable).collect()),
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, storable(v))).collect()),
+        other => other,
+    }
+}
