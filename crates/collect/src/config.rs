@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::CollectError;
-use crate::{Collector, dvc, git, gto, lfs, openlineage};
+use crate::{Collector, dvc, git, gto, iam_aws, lfs, modelscan, openlineage};
 
 /// One repository to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +43,8 @@ pub enum SourceConfig {
     Gto(gto::GtoConfig),
     Lfs(lfs::LfsConfig),
     OpenLineage(openlineage::OpenLineageConfig),
+    AwsIam(iam_aws::AwsIamConfig),
+    ModelFiles(modelscan::ModelFilesConfig),
 }
 
 impl SourceConfig {
@@ -56,12 +58,22 @@ impl SourceConfig {
             SourceConfig::OpenLineage(c) => {
                 Box::new(openlineage::OpenLineageCollector::new(c.clone()))
             }
+            SourceConfig::AwsIam(c) => Box::new(iam_aws::AwsIamCollector::new(c.clone())),
+            SourceConfig::ModelFiles(c) => Box::new(modelscan::ModelFilesCollector::new(c.clone())),
         }
     }
 }
 
 /// Source names this crate can collect.
-pub const SUPPORTED: &[&str] = &["git", "dvc", "gto", "lfs", "openlineage"];
+pub const SUPPORTED: &[&str] = &[
+    "git",
+    "dvc",
+    "gto",
+    "lfs",
+    "openlineage",
+    "aws_iam",
+    "model_files",
+];
 
 /// Configured sources by name, and the names of tables this crate does not collect.
 pub type Configured = (Vec<(String, SourceConfig)>, Vec<String>);
@@ -111,6 +123,10 @@ pub fn configure(
             }),
             "openlineage" => {
                 SourceConfig::OpenLineage(openlineage::OpenLineageConfig::from_table(table)?)
+            }
+            "aws_iam" => SourceConfig::AwsIam(iam_aws::AwsIamConfig::from_table(table)?),
+            "model_files" => {
+                SourceConfig::ModelFiles(modelscan::ModelFilesConfig::from_table(table)?)
             }
             _ => continue,
         };
