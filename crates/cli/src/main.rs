@@ -17,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::args::{CatalogCommand, Cli, Command, EvidenceCommand, ScopeCommand};
+use crate::args::{CatalogCommand, Cli, Command, EvidenceCommand, ScanCommand, ScopeCommand};
 use crate::settings::Settings;
 
 /// How a command ended.
@@ -98,6 +98,7 @@ fn run(command: Command, settings: &Settings) -> CommandResult {
         Command::Completions(args) => commands::completions::run(&args, settings),
         Command::Collect(args) => commands::collect::run(&args, settings),
         Command::Trace(args) => commands::trace::run(&args, settings),
+        Command::Scan(ScanCommand::Models(args)) => commands::scan::models(&args, settings),
     }
 }
 
