@@ -42,11 +42,23 @@ fn a_malicious_pickle_is_flagged_and_safetensors_passes() {
     let out = assay(t.path(), &["scan", "models", "models"]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("DANGEROUS  models/legacy-scorer.pkl"), "{text}");
-    assert!(text.contains("dangerous import posix.system at byte 2 (GLOBAL, called)"), "{text}");
-    assert!(text.contains("safe       models/fraud-scorer.safetensors"), "{text}");
+    assert!(
+        text.contains("DANGEROUS  models/legacy-scorer.pkl"),
+        "{text}"
+    );
+    assert!(
+        text.contains("dangerous import posix.system at byte 2 (GLOBAL, called)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("safe       models/fraud-scorer.safetensors"),
+        "{text}"
+    );
     assert!(text.contains("2 files scanned, 1 flagged"), "{text}");
-    let ok = assay(t.path(), &["scan", "models", "models/fraud-scorer.safetensors"]);
+    let ok = assay(
+        t.path(),
+        &["scan", "models", "models/fraud-scorer.safetensors"],
+    );
     assert_eq!(ok.status.code(), Some(0));
     let missing = assay(t.path(), &["scan", "models", "nope.pkl"]);
     assert_eq!(missing.status.code(), Some(2));
@@ -87,13 +99,25 @@ fn json_and_sarif_describe_every_finding() {
 #[test]
 fn record_writes_model_file_scan_evidence_once() {
     let t = workspace();
-    let first = assay(t.path(), &["scan", "models", "models", "--record", "--json"]);
+    let first = assay(
+        t.path(),
+        &["scan", "models", "models", "--record", "--json"],
+    );
     let v: serde_json::Value = serde_json::from_slice(&first.stdout).expect("json");
     assert_eq!(v["recorded"], 2);
-    let again = assay(t.path(), &["scan", "models", "models", "--record", "--json"]);
+    let again = assay(
+        t.path(),
+        &["scan", "models", "models", "--record", "--json"],
+    );
     let v: serde_json::Value = serde_json::from_slice(&again.stdout).expect("json");
-    assert_eq!(v["recorded"], 0, "an unchanged file is the same observation");
-    let list = assay(t.path(), &["evidence", "list", "--kind", "model.file_scan", "--json"]);
+    assert_eq!(
+        v["recorded"], 0,
+        "an unchanged file is the same observation"
+    );
+    let list = assay(
+        t.path(),
+        &["evidence", "list", "--kind", "model.file_scan", "--json"],
+    );
     let items: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
     let text = items.to_string();
     assert!(text.contains("artifact:models/legacy-scorer.pkl"), "{text}");

@@ -112,3 +112,81 @@ fn malformed_exports_name_the_place() {
     let e = parse_export("{ nope").expect_err("bad");
     assert!(e.to_string().contains("line 1"), "{e}");
 }
+
+#[test]
+fn the_collector_is_idempotent_and_stores_nothing_from_a_malformed_export() {
+    use assay_collect::Collector as _;
+    use assay_collect::iam_aws::{AwsIamCollector, AwsIamConfig};
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("exports")).expect("dir");
+    std::fs::write(dir.path().join("exports/iam.json"), EXPORT).expect("write");
+    let table: toml::Table = toml::from_str(
+        r#"
+        file = "exports/iam.json"
+        [[asset]]
+        asset = "serving:fraud-endpoint"
+        resource = "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/fraud-prod"
+        actions = ["sagemaker:UpdateEndpoint"]
+        "#,
+    )
+    .expect("toml");
+    let collector = AwsIamCollector::new(AwsIamConfig::from_table(&table).expect("config"));
+    assert_eq!(collector.source(), "aws_iam");
+    let mut ledger = assay_ledger::Ledger::init(dir.path()).expect("ledger");
+    let now = jiff::Timestamp::from_second(1_800_000_000).expect("ts");
+    let first = assay_collect::run(
+        &collector,
+        &mut ledger,
+        dir.path(),
+        now,
+        &mut assay_ledger::NoProgress,
+    )
+    .expect("collect");
+    // 3 principals + 3 principals able (or conditionally able) to update the endpoint.
+    assert_eq!((first.items, first.new), (6, 6));
+    let later = jiff::Timestamp::from_second(1_800_003_600).expect("ts");
+    let again = assay_collect::run(
+        &collector,
+        &mut ledger,
+        dir.path(),
+        later,
+        &mut assay_ledger::NoProgress,
+    )
+    .expect("collect again");
+    assert_eq!(again.new, 0, "an unchanged export is the same observation");
+    let grants = ledger
+        .list(&assay_ledger::ListFilter {
+            kind: Some(assay_ledger::EvidenceKind::IamEffectivePermission),
+            ..Default::default()
+        })
+        .expect("list");
+    assert_eq!(grants.len(), 3);
+    assert_eq!(grants[0].evidence.subject, "serving:fraud-endpoint");
+    assert_eq!(grants[0].evidence.payload["principal"], "dana.scientist");
+
+    std::fs::write(
+        dir.path().join("exports/iam.json"),
+        "{\"UserDetailList\": [{\"UserName\": \"x\"}]}",
+    )
+    .expect("write");
+    let err = assay_collect::run(
+        &collector,
+        &mut ledger,
+        dir.path(),
+        later,
+        &mut assay_ledger::NoProgress,
+    )
+    .expect_err("malformed");
+    let text = err.to_string();
+    assert!(
+        text.contains("[source.aws_iam]")
+            && text.contains("exports/iam.json")
+            && text.contains("UserDetailList[0]"),
+        "{text}"
+    );
+    assert_eq!(
+        ledger.len().expect("len"),
+        6,
+        "nothing stored from the malformed export"
+    );
+}

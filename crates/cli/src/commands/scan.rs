@@ -19,7 +19,9 @@ use crate::{CommandResult, ExitStatus};
 /// The error without the `[source.…]` prefix, which means nothing on the command line.
 fn plain(e: &CollectError) -> String {
     match e {
-        CollectError::Io { path, message, .. } => format!("cannot read {}: {message}", path.display()),
+        CollectError::Io { path, message, .. } => {
+            format!("cannot read {}: {message}", path.display())
+        }
         other => other.to_string(),
     }
 }
@@ -43,19 +45,22 @@ fn verdict_word(v: Verdict) -> &'static str {
 
 pub fn models(args: &ScanModelsArgs, settings: &Settings) -> CommandResult {
     let printer = settings.printer();
-    let files = modelscan::expand(&args.paths).map_err(|e| {
-        diagnostics::error(plain(&e), "pass model files or folders that exist")
-    })?;
+    let files = modelscan::expand(&args.paths)
+        .map_err(|e| diagnostics::error(plain(&e), "pass model files or folders that exist"))?;
     if files.is_empty() {
         return Err(diagnostics::error(
             "no model files found",
-            format!("folders are searched for {}", modelscan::MODEL_EXTENSIONS.join(", ")),
+            format!(
+                "folders are searched for {}",
+                modelscan::MODEL_EXTENSIONS.join(", ")
+            ),
         ));
     }
     let mut scans = Vec::with_capacity(files.len());
     for f in &files {
-        let scan = modelscan::scan_file(f, &args.allow)
-            .map_err(|e| diagnostics::error(plain(&e), "check that the file exists and is readable"))?;
+        let scan = modelscan::scan_file(f, &args.allow).map_err(|e| {
+            diagnostics::error(plain(&e), "check that the file exists and is readable")
+        })?;
         scans.push(scan);
     }
     let flagged = scans.iter().filter(|s| s.verdict != Verdict::Safe).count();
@@ -74,7 +79,10 @@ pub fn models(args: &ScanModelsArgs, settings: &Settings) -> CommandResult {
         _ => text(&printer, &scans, flagged)?,
     }
     if args.record && !json_format && !matches!(args.format, ScanFormat::Sarif) {
-        printer.note(format!("Recorded {} as model.file_scan evidence.", plural(recorded, "new item")))?;
+        printer.note(format!(
+            "Recorded {} as model.file_scan evidence.",
+            plural(recorded, "new item")
+        ))?;
     }
     Ok(if flagged > 0 {
         ExitStatus::Failure
@@ -83,11 +91,18 @@ pub fn models(args: &ScanModelsArgs, settings: &Settings) -> CommandResult {
     })
 }
 
-fn text(printer: &crate::printer::Printer, scans: &[FileScan], flagged: usize) -> Result<(), miette::Report> {
+fn text(
+    printer: &crate::printer::Printer,
+    scans: &[FileScan],
+    flagged: usize,
+) -> Result<(), miette::Report> {
     for s in scans {
         printer.out(format!(
             "{} {}  {}",
-            paint(verdict_style(s.verdict), format!("{:<10}", verdict_word(s.verdict))),
+            paint(
+                verdict_style(s.verdict),
+                format!("{:<10}", verdict_word(s.verdict))
+            ),
             s.path.display(),
             paint(
                 style::DIM,
@@ -104,7 +119,11 @@ fn text(printer: &crate::printer::Printer, scans: &[FileScan], flagged: usize) -
             )
         ))?;
         for f in &s.findings {
-            let member = f.member.as_deref().map(|m| format!(" in {m}")).unwrap_or_default();
+            let member = f
+                .member
+                .as_deref()
+                .map(|m| format!(" in {m}"))
+                .unwrap_or_default();
             printer.out(format!(
                 "           {} {}{member} at byte {} ({}{}): {}",
                 match f.risk {
@@ -122,7 +141,11 @@ fn text(printer: &crate::printer::Printer, scans: &[FileScan], flagged: usize) -
             printer.out(format!("           {}", paint(style::DIM, n)))?;
         }
     }
-    let summary = format!("{} scanned, {} flagged", plural(scans.len(), "file"), flagged);
+    let summary = format!(
+        "{} scanned, {} flagged",
+        plural(scans.len(), "file"),
+        flagged
+    );
     if flagged > 0 {
         printer.out(paint(style::ERROR, summary))?;
         printer.note("Nothing was loaded or executed. Replace flagged pickles with safetensors, or vet an import and pass it with --allow module.name.")?;
@@ -138,10 +161,19 @@ fn record(settings: &Settings, scans: &[FileScan]) -> Result<usize, miette::Repo
     let now = Timestamp::now();
     let items: Vec<_> = scans
         .iter()
-        .map(|s| modelscan::evidence(s, &settings.workspace, modelscan::modified(&s.path, now), now))
+        .map(|s| {
+            modelscan::evidence(
+                s,
+                &settings.workspace,
+                modelscan::modified(&s.path, now),
+                now,
+            )
+        })
         .collect();
     let mut ledger = open_ledger(&settings.workspace, true)?;
-    let out = ledger.append(&items, &mut NoProgress).map_err(ledger_error)?;
+    let out = ledger
+        .append(&items, &mut NoProgress)
+        .map_err(ledger_error)?;
     Ok(out.iter().filter(|o| o.new).count())
 }
 
@@ -175,9 +207,7 @@ fn sarif(scans: &[FileScan]) -> serde_json::Value {
             }));
         }
     }
-    let rule = |id: &str, text: &str, help: &str| {
-        json!({"id": id, "shortDescription": {"text": text}, "help": {"text": help}})
-    };
+    let rule = |id: &str, text: &str, help: &str| json!({"id": id, "shortDescription": {"text": text}, "help": {"text": help}});
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
