@@ -91,6 +91,38 @@ pub enum Command {
     Collect(CollectArgs),
     /// Show how a model version was made (data, code, parameters) and every broken link.
     Trace(TraceArgs),
+    /// Scan artifacts for risks (model files that run code when loaded).
+    #[command(subcommand)]
+    Scan(ScanCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScanCommand {
+    /// Find model files (pickle, joblib, PyTorch) that would run code when loaded; safetensors pass.
+    Models(ScanModelsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanModelsArgs {
+    /// Model files or folders (folders are searched for .pkl .pickle .joblib .pt .pth .bin .ckpt .safetensors).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<std::path::PathBuf>,
+    /// An import you have vetted: `module.name`, or `module.*` (repeatable). Dangerous imports stay dangerous.
+    #[arg(long, value_name = "IMPORT")]
+    pub allow: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Text)]
+    pub format: ScanFormat,
+    /// Record each file's result as `model.file_scan` evidence in the workspace ledger.
+    #[arg(long)]
+    pub record: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    Text,
+    Json,
+    Sarif,
 }
 
 #[derive(Debug, Args)]

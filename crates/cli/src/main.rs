@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::args::{CatalogCommand, Cli, Command, EvidenceCommand, ScopeCommand};
+use crate::args::{CatalogCommand, Cli, Command, EvidenceCommand, ScanCommand, ScopeCommand};
 use crate::settings::Settings;
 
 /// How a command ended.
@@ -100,6 +100,7 @@ fn run(command: Command, settings: &Settings) -> CommandResult {
         Command::Data(cmd) => commands::data::run(cmd, settings),
         Command::Collect(args) => commands::collect::run(&args, settings),
         Command::Trace(args) => commands::trace::run(&args, settings),
+        Command::Scan(ScanCommand::Models(args)) => commands::scan::models(&args, settings),
     }
 }
 

@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::CollectError;
-use crate::{Collector, dvc, git, gto, lfs, mlflow, openlineage};
+use crate::{Collector, dvc, git, gto, iam_aws, lfs, mlflow, modelscan, openlineage};
 
 /// One repository to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +44,8 @@ pub enum SourceConfig {
     Lfs(lfs::LfsConfig),
     OpenLineage(openlineage::OpenLineageConfig),
     Mlflow(mlflow::MlflowConfig),
+    AwsIam(iam_aws::AwsIamConfig),
+    ModelFiles(modelscan::ModelFilesConfig),
 }
 
 impl SourceConfig {
@@ -58,12 +60,23 @@ impl SourceConfig {
                 Box::new(openlineage::OpenLineageCollector::new(c.clone()))
             }
             SourceConfig::Mlflow(c) => Box::new(mlflow::MlflowCollector::new(c.clone())),
+            SourceConfig::AwsIam(c) => Box::new(iam_aws::AwsIamCollector::new(c.clone())),
+            SourceConfig::ModelFiles(c) => Box::new(modelscan::ModelFilesCollector::new(c.clone())),
         }
     }
 }
 
 /// Source names this crate can collect.
-pub const SUPPORTED: &[&str] = &["git", "dvc", "gto", "lfs", "openlineage", "mlflow"];
+pub const SUPPORTED: &[&str] = &[
+    "git",
+    "dvc",
+    "gto",
+    "lfs",
+    "openlineage",
+    "mlflow",
+    "aws_iam",
+    "model_files",
+];
 
 /// Configured sources by name, and the names of tables this crate does not collect.
 pub type Configured = (Vec<(String, SourceConfig)>, Vec<String>);
@@ -115,6 +128,10 @@ pub fn configure(
                 SourceConfig::OpenLineage(openlineage::OpenLineageConfig::from_table(table)?)
             }
             "mlflow" => SourceConfig::Mlflow(mlflow::MlflowConfig::from_table(table)?),
+            "aws_iam" => SourceConfig::AwsIam(iam_aws::AwsIamConfig::from_table(table)?),
+            "model_files" => {
+                SourceConfig::ModelFiles(modelscan::ModelFilesConfig::from_table(table)?)
+            }
             _ => continue,
         };
         out.push(((*name).to_owned(), config));

@@ -18,9 +18,12 @@ pub mod dvc;
 pub mod error;
 pub mod git;
 pub mod gto;
+pub mod iam_aws;
 pub mod lfs;
 pub mod mlflow;
+pub mod modelscan;
 pub mod openlineage;
+pub mod pickle;
 mod repo;
 
 use std::path::Path;

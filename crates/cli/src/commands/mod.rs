@@ -9,6 +9,7 @@ pub mod demo;
 pub mod evidence;
 pub mod init;
 pub mod ledger;
+pub mod scan;
 pub mod scope;
 pub mod trace;
 

@@ -12,6 +12,7 @@ pub mod datasets;
 mod governance;
 mod ml_history;
 mod ml_platform;
+mod operations;
 mod serving;
 mod vendors;
 
@@ -74,6 +75,11 @@ impl Workspace {
 
     /// Write a file relative to the workspace root.
     fn file(&mut self, relative: &str, contents: &str) -> Result<(), DemoError> {
+        self.file_bytes(relative, contents.as_bytes())
+    }
+
+    /// Write a binary file relative to the workspace root.
+    fn file_bytes(&mut self, relative: &str, contents: &[u8]) -> Result<(), DemoError> {
         let path = self.root.join(relative);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(|source| DemoError::Io {
@@ -111,7 +117,7 @@ pub fn build(dir: &Path, force: bool) -> Result<Built, DemoError> {
         files: Vec::new(),
         manual: Vec::new(),
     };
-    let parts: [(&'static str, BuildPart); 9] = [
+    let parts: [(&'static str, BuildPart); 10] = [
         ("company", company::build),
         ("governance", governance::build),
         ("data platform", data_platform::build),
@@ -124,6 +130,7 @@ pub fn build(dir: &Path, force: bool) -> Result<Built, DemoError> {
             "ML history (git, DVC, GTO, LFS, OpenLineage)",
             ml_history::build,
         ),
+        ("operations (IAM export, model files)", operations::build),
     ];
     for (_, build_part) in &parts {
         build_part(&mut ws)?;
