@@ -304,14 +304,14 @@ fn select(
                 sel.out_of_scope += 1;
                 continue;
             }
+            if item.expires_at.is_some_and(|x| x <= end) {
+                sel.expired.push(item.clone());
+                continue;
+            }
             if item.observed_at < start {
                 if sel.older.as_ref().is_none_or(|o| o.observed_at < item.observed_at) {
                     sel.older = Some(item.clone());
                 }
-                continue;
-            }
-            if item.expires_at.is_some_and(|x| x <= end) {
-                sel.expired.push(item.clone());
                 continue;
             }
             sel.current.push(item.clone());
@@ -338,12 +338,13 @@ fn unseen_reason(c: &Control, scope: &ScopeView, sel: &Selection, start: Timesta
     }
     if let Some(o) = &sel.older {
         return format!(
-            "stale: the newest {} (#{}) is from {}, before {} which a {} control allows",
+            "stale: the newest {} (#{}) is from {}, before {} (a {} control looks back {} days)",
             o.kind,
             o.index,
             date(o.observed_at),
             date(start),
-            c.frequency.key()
+            c.frequency.key(),
+            lookback(c.frequency).as_hours() / 24
         );
     }
     // Kinds that need a collector which is not configured.
