@@ -32,7 +32,9 @@ macro_rules! policies {
     };
 }
 
-policies!["ING-01", "ING-03", "MON-01", "ORG-07", "REG-01", "TRN-02", "TRN-04"];
+policies![
+    "DEP-05", "ING-01", "ING-02", "ING-03", "MON-01", "ORG-07", "REG-01", "SUP-05", "TRN-02", "TRN-04",
+];
 
 /// The embedded policy of a control, if it has one.
 pub fn builtin_policy(id: &str) -> Option<&'static BuiltinPolicy> {
