@@ -22,11 +22,11 @@ use serde::Deserialize;
 
 pub use criterion::{Category, CriterionId};
 pub use integrity::IntegrityProblem;
-pub use policies::{BUILTIN_POLICIES, BuiltinPolicy, builtin_policy};
 pub use model::{
     CategoryInfo, Control, Criterion, EvidenceKindInfo, Frequency, Nature, Risk, Series, Stage,
     Threat,
 };
+pub use policies::{BUILTIN_POLICIES, BuiltinPolicy, builtin_policy};
 
 /// Errors of this crate. Every variant names the input at fault.
 #[derive(Debug, thiserror::Error)]

@@ -33,7 +33,8 @@ macro_rules! policies {
 }
 
 policies![
-    "DEP-05", "ING-01", "ING-02", "ING-03", "MON-01", "ORG-07", "REG-01", "SUP-05", "TRN-02", "TRN-04",
+    "DEP-05", "ING-01", "ING-02", "ING-03", "MON-01", "ORG-07", "REG-01", "SUP-05", "TRN-02",
+    "TRN-04",
 ];
 
 /// The embedded policy of a control, if it has one.
@@ -58,10 +59,15 @@ mod tests {
             .collect();
         on_disk.sort();
         let embedded: Vec<String> = BUILTIN_POLICIES.iter().map(|p| p.id.to_owned()).collect();
-        assert_eq!(on_disk, embedded, "list every controls/*.rego in policies![]");
+        assert_eq!(
+            on_disk, embedded,
+            "list every controls/*.rego in policies![]"
+        );
         let catalog = crate::Catalog::embedded().expect("catalog parses");
         for p in BUILTIN_POLICIES {
-            let control = catalog.control(p.id).expect("policy names a catalog control");
+            let control = catalog
+                .control(p.id)
+                .expect("policy names a catalog control");
             assert_eq!(control.test.as_deref(), Some(p.path));
             assert!(p.rego.contains("package assay.control"), "{}", p.path);
         }

@@ -96,6 +96,8 @@ fn run(command: Command, settings: &Settings) -> CommandResult {
         },
         Command::Verify(args) => commands::ledger::verify(&args, settings),
         Command::Completions(args) => commands::completions::run(&args, settings),
+        Command::Check(args) => commands::check::check(&args, settings),
+        Command::Sample(args) => commands::check::sample(&args, settings),
     }
 }
 

@@ -392,13 +392,33 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
 
     Evidence ledger
       4 policy documents recorded as manual evidence (#0–#3)
-      checkpoint signed at size 4 by assay.local/kestrel-labs+[KEY]
-      verify: clean (4 items, 1 checkpoint, 4 attachments)
+      checkpoint signed at size 5 by assay.local/kestrel-labs+[KEY]
+      verify: clean (5 items, 1 checkpoint, 4 attachments)
+
+    Check today: 1 pass · 0 fail · 66 not verifiable · 0 not applicable (stored as check.result #4)
+    Readiness by category
+      Security                 2/33  criteria ready (  6%)   controls: 1 pass · 0 fail · 47 not verifiable · 0 n/a
+          no passing control: CC1.1 CC1.2 CC1.3 CC1.4 CC1.5 CC2.1 CC2.3 CC3.1 CC3.2 CC3.3 CC3.4 CC4.1
+          CC4.2 CC5.1 CC6.1 CC6.2 CC6.3 CC6.4 CC6.5 CC6.6 CC6.7 CC6.8 CC7.1 CC7.2 CC7.3 CC7.4 CC7.5
+          CC8.1 CC9.1 CC9.2
+      Availability             0/3   criteria ready (  0%)   controls: 0 pass · 0 fail · 6 not verifiable · 0 n/a
+          no passing control: A1.1 A1.2 A1.3
+      Processing Integrity     0/5   criteria ready (  0%)   controls: 0 pass · 0 fail · 15 not verifiable · 0 n/a
+          no passing control: PI1.1 PI1.2 PI1.3 PI1.4 PI1.5
+      Confidentiality          0/2   criteria ready (  0%)   controls: 0 pass · 0 fail · 7 not verifiable · 0 n/a
+          no passing control: C1.1 C1.2
+      Privacy                  0/18  criteria ready (  0%)   controls: 0 pass · 0 fail · 14 not verifiable · 0 n/a
+          no passing control: P1.1 P2.1 P3.1 P3.2 P4.1 P4.2 P4.3 P5.1 P5.2 P6.1 P6.2 P6.3 P6.4 P6.5 P6.6
+          P6.7 P7.1 P8.1
+      17 controls cannot be seen because their source is not configured, e.g. ING-02: source not
+      configured: add [source.dvc] or [source.git] or [source.github] or [source.lfs] to assay.toml to
+      collect dvc.dataset, dvc.stage, lfs.pointer, git.commit
 
     Next
       cd assay-demo && assay scope check -v
       assay evidence list
       assay verify
+      assay check --since-last
       assay catalog show RISK-EXTRACTION
       assay init   # describe your own system
     --- stderr

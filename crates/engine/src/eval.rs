@@ -160,10 +160,7 @@ impl ControlEngine {
                 let failing: Vec<&Occurrence> = current.iter().filter(|o| !o.ok).collect();
                 if failing.is_empty() {
                     result.status = Status::Pass;
-                    result.reason = current
-                        .last()
-                        .map(|o| o.reason.clone())
-                        .unwrap_or_default();
+                    result.reason = current.last().map(|o| o.reason.clone()).unwrap_or_default();
                 } else {
                     result.status = Status::Fail;
                     result.reason = failing
@@ -194,7 +191,11 @@ impl ControlEngine {
         Ok(result)
     }
 
-    fn run(&self, mut engine: regorus::Engine, input: &Value) -> Result<Vec<Occurrence>, EngineError> {
+    fn run(
+        &self,
+        mut engine: regorus::Engine,
+        input: &Value,
+    ) -> Result<Vec<Occurrence>, EngineError> {
         let c = &self.control;
         let eval_err = |message: String| EngineError::Evaluate {
             control: c.id.clone(),
@@ -309,7 +310,11 @@ fn select(
                 continue;
             }
             if item.observed_at < start {
-                if sel.older.as_ref().is_none_or(|o| o.observed_at < item.observed_at) {
+                if sel
+                    .older
+                    .as_ref()
+                    .is_none_or(|o| o.observed_at < item.observed_at)
+                {
                     sel.older = Some(item.clone());
                 }
                 continue;
@@ -452,7 +457,10 @@ fn readiness(catalog: &Catalog, cat: Category, results: &[ControlResult]) -> Cat
             .iter()
             .filter(|r| r.criteria.iter().any(|x| x == id) && r.status != Status::NotApplicable)
             .collect();
-        for r in results.iter().filter(|r| r.criteria.iter().any(|x| x == id)) {
+        for r in results
+            .iter()
+            .filter(|r| r.criteria.iter().any(|x| x == id))
+        {
             if !seen.contains(&r.control.as_str()) {
                 seen.push(&r.control);
                 controls.add(r.status);

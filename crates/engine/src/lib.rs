@@ -24,9 +24,9 @@ mod sample;
 pub use cases::{CaseOutcome, run_cases};
 pub use eval::{ControlEngine, evaluate};
 pub use model::{
-    CategoryReadiness, ComponentView, ControlResult, Counts, CriterionStatus, EvidenceSet, Exception, ExclusionView,
-    Item, Occurrence, PeriodResult, Report, ScopeView, Status, TeamView, Verdict, Window, lookback,
-    rfc3339,
+    CategoryReadiness, ComponentView, ControlResult, Counts, CriterionStatus, EvidenceSet,
+    Exception, ExclusionView, Item, Occurrence, PeriodResult, Report, ScopeView, Status, TeamView,
+    Verdict, Window, lookback, rfc3339,
 };
 pub use render::{junit, markdown, sarif};
 pub use sample::{Population, SampleTable, draw_sample, zero_deviation_sample_size};
@@ -46,7 +46,9 @@ pub enum EngineError {
         path: String,
         message: String,
     },
-    #[error("the Rego test of {control} ({path}) returned an occurrence that breaks the contract: {message}")]
+    #[error(
+        "the Rego test of {control} ({path}) returned an occurrence that breaks the contract: {message}"
+    )]
     Output {
         control: String,
         path: String,

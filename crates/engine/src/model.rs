@@ -58,7 +58,11 @@ pub struct Item {
     pub locator: String,
     #[serde(with = "ts_serde")]
     pub observed_at: Timestamp,
-    #[serde(default, with = "opt_ts_serde", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "opt_ts_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expires_at: Option<Timestamp>,
     #[serde(default)]
     pub payload: Value,
@@ -468,4 +472,3 @@ impl Report {
         self.counts.fail > 0
     }
 }
-

@@ -146,7 +146,10 @@ pub(crate) fn assess(
                     .unwrap_or(end)
                     .min(to);
                 let reason = if fmt_day(start) == fmt_day(last_day) {
-                    format!("expected a {frequency} occurrence on {}; none found", fmt_day(start))
+                    format!(
+                        "expected a {frequency} occurrence on {}; none found",
+                        fmt_day(start)
+                    )
                 } else {
                     format!(
                         "expected a {frequency} occurrence between {} and {}; none found",
@@ -164,8 +167,10 @@ pub(crate) fn assess(
             }
             let failing: Vec<&&Occurrence> = inside.iter().filter(|o| !o.ok).collect();
             if let Some(first) = failing.first() {
-                let mut evidence: Vec<u64> =
-                    failing.iter().flat_map(|o| o.evidence.iter().copied()).collect();
+                let mut evidence: Vec<u64> = failing
+                    .iter()
+                    .flat_map(|o| o.evidence.iter().copied())
+                    .collect();
                 evidence.sort_unstable();
                 evidence.dedup();
                 let mut reasons: Vec<&str> = failing.iter().map(|o| o.reason.as_str()).collect();
@@ -216,9 +221,7 @@ fn verdict(population: u64, exceptions: &[Exception], rate: f64) -> Verdict {
         })
         .collect();
     causes.sort_unstable();
-    let recurring = causes
-        .chunk_by(|a, b| a == b)
-        .any(|group| group.len() >= 3);
+    let recurring = causes.chunk_by(|a, b| a == b).any(|group| group.len() >= 3);
     if recurring {
         Verdict::Ineffective
     } else {
@@ -235,7 +238,11 @@ pub(crate) fn summary(frequency: Frequency, p: &PeriodResult) -> String {
     };
     match p.verdict {
         Verdict::NotOccurring => "not occurring: no occurrence in the period".to_owned(),
-        Verdict::Effective => format!("{}: {} {what}, no exceptions", p.verdict.label(), p.population),
+        Verdict::Effective => format!(
+            "{}: {} {what}, no exceptions",
+            p.verdict.label(),
+            p.population
+        ),
         _ => format!(
             "{}: {} exception(s) in {} {what} ({:.1}% deviation rate)",
             p.verdict.label(),
@@ -271,19 +278,33 @@ mod tests {
             occ("2026-03-02T02:00:00Z", false),
             occ("2026-03-04T02:00:00Z", true),
         ];
-        let p = assess(Frequency::Daily, ts("2026-03-01T00:00:00Z"), ts("2026-03-04T23:59:59Z"), &occ);
+        let p = assess(
+            Frequency::Daily,
+            ts("2026-03-01T00:00:00Z"),
+            ts("2026-03-04T23:59:59Z"),
+            &occ,
+        );
         assert_eq!(p.population, 4);
         assert_eq!(p.exceptions.len(), 2);
         assert_eq!(p.exceptions[0].kind, "failed");
         assert_eq!(p.exceptions[1].kind, "missed");
-        assert!(p.exceptions[1].reason.contains("2026-03-03"), "{}", p.exceptions[1].reason);
+        assert!(
+            p.exceptions[1].reason.contains("2026-03-03"),
+            "{}",
+            p.exceptions[1].reason
+        );
         assert_eq!(p.verdict, Verdict::Ineffective);
     }
 
     #[test]
     fn annual_interval_counts_from_its_natural_start() {
         let occ = vec![occ("2026-01-12T00:00:00Z", true)];
-        let p = assess(Frequency::Annually, ts("2026-03-01T00:00:00Z"), ts("2026-09-01T00:00:00Z"), &occ);
+        let p = assess(
+            Frequency::Annually,
+            ts("2026-03-01T00:00:00Z"),
+            ts("2026-09-01T00:00:00Z"),
+            &occ,
+        );
         assert_eq!(p.population, 1);
         assert_eq!(p.verdict, Verdict::Effective);
     }
@@ -301,21 +322,35 @@ mod tests {
             .collect();
         let from = ts("2026-01-01T00:00:00Z");
         let to = ts("2026-02-09T23:00:00Z");
-        assert_eq!(assess(Frequency::PerEvent, from, to, &occ).verdict, Verdict::Effective);
+        assert_eq!(
+            assess(Frequency::PerEvent, from, to, &occ).verdict,
+            Verdict::Effective
+        );
         occ[3].ok = false;
         let p = assess(Frequency::PerEvent, from, to, &occ);
         assert_eq!(p.verdict, Verdict::EffectiveWithExceptions);
         assert!((p.deviation_rate - 0.025).abs() < 1e-9);
         occ[9].ok = false;
         occ[20].ok = false;
-        assert_eq!(assess(Frequency::PerEvent, from, to, &occ).verdict, Verdict::Ineffective);
-        assert_eq!(assess(Frequency::PerEvent, from, to, &[]).verdict, Verdict::NotOccurring);
+        assert_eq!(
+            assess(Frequency::PerEvent, from, to, &occ).verdict,
+            Verdict::Ineffective
+        );
+        assert_eq!(
+            assess(Frequency::PerEvent, from, to, &[]).verdict,
+            Verdict::NotOccurring
+        );
     }
 
     #[test]
     fn continuous_state_carries_forward() {
         let occ = vec![occ("2026-03-01T02:00:00Z", true)];
-        let p = assess(Frequency::Continuous, ts("2026-03-01T00:00:00Z"), ts("2026-03-05T00:00:00Z"), &occ);
+        let p = assess(
+            Frequency::Continuous,
+            ts("2026-03-01T00:00:00Z"),
+            ts("2026-03-05T00:00:00Z"),
+            &occ,
+        );
         assert_eq!(p.population, 5);
         assert!(p.exceptions.is_empty(), "{:?}", p.exceptions);
     }

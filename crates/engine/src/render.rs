@@ -201,7 +201,9 @@ pub fn markdown(report: &Report) -> String {
         .filter(|r| r.period.as_ref().is_some_and(|p| !p.exceptions.is_empty()))
         .collect();
     if !with_exceptions.is_empty() {
-        out.push_str("\n## Exceptions\n\n| control | date | reason | evidence |\n|---|---|---|---|\n");
+        out.push_str(
+            "\n## Exceptions\n\n| control | date | reason | evidence |\n|---|---|---|---|\n",
+        );
         for r in with_exceptions {
             for e in r.period.iter().flat_map(|p| &p.exceptions) {
                 let ev: Vec<String> = e.evidence.iter().map(|i| format!("#{i}")).collect();

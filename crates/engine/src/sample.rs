@@ -64,7 +64,7 @@ impl SampleTable {
 
 /// Zero-expected-deviation attribute sample size: n = ceil(ln β / ln(1 − TDR)).
 pub fn zero_deviation_sample_size(beta: f64, tdr: f64) -> Result<u64, EngineError> {
-    if !(beta > 0.0 && beta < 1.0) || !(tdr > 0.0 && tdr < 1.0) {
+    if !(beta > 0.0 && beta < 1.0 && tdr > 0.0 && tdr < 1.0) {
         return Err(EngineError::Sample {
             message: format!(
                 "risk of overreliance ({beta}) and tolerable deviation rate ({tdr}) must both be between 0 and 1"
@@ -157,7 +157,10 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_eq!(a.len(), 25);
-        assert!(a.windows(2).all(|w| w[0].at < w[1].at), "time order, no repeats");
+        assert!(
+            a.windows(2).all(|w| w[0].at < w[1].at),
+            "time order, no repeats"
+        );
     }
 
     #[test]

@@ -30,7 +30,12 @@ fn every_builtin_policy_passes_its_cases() {
         }
     }
     assert!(total > 0);
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Not a gate (manual controls need people), but keeps the list in the docs honest.
@@ -43,5 +48,8 @@ fn automated_controls_without_a_test_are_listed() {
         .filter(|c| c.nature == Nature::Automated && !c.has_test())
         .map(|c| c.id.as_str())
         .collect();
-    eprintln!("automated controls without a Rego test: {}", missing.join(", "));
+    eprintln!(
+        "automated controls without a Rego test: {}",
+        missing.join(", ")
+    );
 }

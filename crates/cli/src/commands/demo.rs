@@ -8,6 +8,9 @@ use serde_json::{Map, json};
 
 use assay_ledger::{EvidenceKind, NoProgress, VerifyReport};
 
+use assay_engine::{ScopeView, Status, Window};
+
+use super::check::{CheckRun, check_ledger, readiness_text};
 use super::evidence::{ManualInput, manual_evidence};
 use super::ledger::{create_key, ledger_error, open_ledger, parse_time, signer};
 use super::plural;
@@ -39,10 +42,14 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
     let config = built.root.join("assay.toml");
     let scope = super::scope::load(&config)?;
     let report = assay_scope::check(&scope, super::catalog()?);
-    let ledger = record_evidence(&built, Timestamp::now())?;
+    let ledger = record_evidence(&built, &scope, Timestamp::now())?;
 
     if printer.json_mode() {
-        printer.json(&json!({ "workspace": built, "scope": report, "ledger": ledger }))?;
+        let check = &ledger.check.report;
+        printer.json(&json!({
+            "workspace": built, "scope": report, "ledger": ledger,
+            "check": { "counts": check.counts, "readiness": check.readiness, "results": check.results },
+        }))?;
         return Ok(ExitStatus::Success);
     }
 
@@ -89,14 +96,16 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
     };
     let _ = write!(out, "  verify: {verdict}");
     printer.out(out)?;
+    printer.out(check_summary(&ledger.check))?;
 
     let dir = built.root.display();
     printer.note(format!(
-        "\n{}\n  {}\n  {}\n  {}\n  {}\n  {}",
+        "\n{}\n  {}\n  {}\n  {}\n  {}\n  {}\n  {}",
         paint(style::HEADING, "Next"),
         paint(style::CMD, format!("cd {dir} && assay scope check -v")),
         paint(style::CMD, "assay evidence list"),
         paint(style::CMD, "assay verify"),
+        paint(style::CMD, "assay check --since-last"),
         paint(style::CMD, "assay catalog show RISK-EXTRACTION"),
         paint(style::CMD, "assay init   # describe your own system"),
     ))?;
@@ -110,6 +119,8 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
 /// What the demo put into its ledger.
 #[derive(Debug, serde::Serialize)]
 struct LedgerSummary {
+    #[serde(skip)]
+    check: CheckRun,
     recorded: usize,
     checkpoint_size: u64,
     key_id: String,
@@ -117,7 +128,11 @@ struct LedgerSummary {
 }
 
 /// Key, manual evidence, checkpoint, verify: the ledger steps a compliance lead would run by hand.
-fn record_evidence(built: &Built, now: Timestamp) -> Result<LedgerSummary, miette::Report> {
+fn record_evidence(
+    built: &Built,
+    scope: &assay_scope::Scope,
+    now: Timestamp,
+) -> Result<LedgerSummary, miette::Report> {
     let ws = &built.root;
     create_key(ws, KEY_NAME)?;
     let Some(key) = signer(ws)? else {
@@ -152,6 +167,9 @@ fn record_evidence(built: &Built, now: Timestamp) -> Result<LedgerSummary, miett
     ledger
         .append(&batch, &mut NoProgress)
         .map_err(ledger_error)?;
+    // Check every control over what was recorded, and store the run before signing.
+    let view = ScopeView::from_description(&scope.description);
+    let check = check_ledger(&mut ledger, &view, Window::At { at: now }, true, now)?;
     let checkpoint = ledger
         .checkpoint(key.name(), &key, now)
         .map_err(ledger_error)?;
@@ -159,9 +177,55 @@ fn record_evidence(built: &Built, now: Timestamp) -> Result<LedgerSummary, miett
         .verify(&[key.verifier_key()], &mut NoProgress)
         .map_err(ledger_error)?;
     Ok(LedgerSummary {
+        check,
         recorded: batch.len(),
         checkpoint_size: checkpoint.tree_size,
         key_id: key.verifier_key().key_id(),
         verify,
     })
+}
+
+/// The demo's check block: counts, readiness, failures and the controls no source feeds yet.
+fn check_summary(run: &CheckRun) -> String {
+    let r = &run.report;
+    let c = r.counts;
+    let mut out = format!(
+        "\n{} today: {} pass · {} fail · {} not verifiable · {} not applicable{}\n",
+        paint(style::HEADING, "Check"),
+        c.pass,
+        c.fail,
+        c.not_verifiable,
+        c.not_applicable,
+        run.stored_at
+            .map(|i| format!(" (stored as check.result #{i})"))
+            .unwrap_or_default()
+    );
+    out.push_str(&readiness_text(r));
+    for x in r.results.iter().filter(|x| x.status == Status::Fail) {
+        let _ = writeln!(
+            out,
+            "  {} {}: {}",
+            paint(style::ERROR, "FAIL"),
+            x.control,
+            x.reason
+        );
+    }
+    let unconfigured: Vec<&str> = r
+        .results
+        .iter()
+        .filter(|x| {
+            x.status == Status::NotVerifiable && x.reason.starts_with("source not configured")
+        })
+        .map(|x| x.control.as_str())
+        .collect();
+    if let Some(first) = unconfigured.first().and_then(|id| r.result(id)) {
+        let text = format!(
+            "{} controls cannot be seen because their source is not configured, e.g. {}: {}",
+            unconfigured.len(),
+            first.control,
+            first.reason
+        );
+        let _ = writeln!(out, "{}", super::wrap(&text, "  ", 100));
+    }
+    out.trim_end().to_owned()
 }
