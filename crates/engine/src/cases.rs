@@ -101,6 +101,12 @@ pub fn run_cases(
         if let Some(text) = &case.expected.reason_contains {
             let all = std::iter::once(result.reason.clone())
                 .chain(result.occurrences.iter().map(|o| o.reason.clone()))
+                .chain(
+                    result
+                        .period
+                        .iter()
+                        .flat_map(|p| p.exceptions.iter().map(|e| e.reason.clone())),
+                )
                 .collect::<Vec<_>>()
                 .join(" | ");
             passed &= all.contains(text.as_str());

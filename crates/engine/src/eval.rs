@@ -172,6 +172,21 @@ impl ControlEngine {
                 result.occurrences = current;
             }
             Window::Period { from, to } => {
+                if occurrences.is_empty() {
+                    // Nothing the test could assess: not occurring, never a string of missed intervals.
+                    result.reason = format!(
+                        "not occurring: the {} item(s) in the period hold nothing this control assesses",
+                        sel.current.len()
+                    );
+                    result.period = Some(period::assess(c.frequency, from, to, &[]));
+                    if let Some(p) = result.period.as_mut() {
+                        p.population = 0;
+                        p.exceptions.clear();
+                        p.deviation_rate = 0.0;
+                        p.verdict = crate::Verdict::NotOccurring;
+                    }
+                    return Ok(result);
+                }
                 let p = period::assess(c.frequency, from, to, &occurrences);
                 result.status = match p.verdict {
                     crate::Verdict::Effective | crate::Verdict::EffectiveWithExceptions => {

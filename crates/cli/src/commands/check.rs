@@ -406,11 +406,12 @@ fn print_text(printer: &Printer, run: &CheckRun, verbose: bool) -> Result<(), mi
                     let _ = writeln!(
                         out,
                         "{}",
-                        super::wrap(
-                            &format!("{} {}: {}", e.at.strftime("%Y-%m-%d"), e.kind, e.reason),
-                            "        - ",
-                            100
-                        )
+                        bullet(&format!(
+                            "{} {}: {}",
+                            e.at.strftime("%Y-%m-%d"),
+                            e.kind,
+                            e.reason
+                        ))
                     );
                 }
             }
@@ -437,11 +438,12 @@ fn print_text(printer: &Printer, run: &CheckRun, verbose: bool) -> Result<(), mi
                     let _ = writeln!(
                         out,
                         "{}",
-                        super::wrap(
-                            &format!("{} {}: {}", e.at.strftime("%Y-%m-%d"), e.kind, e.reason),
-                            "        - ",
-                            100
-                        )
+                        bullet(&format!(
+                            "{} {}: {}",
+                            e.at.strftime("%Y-%m-%d"),
+                            e.kind,
+                            e.reason
+                        ))
                     );
                 }
             }
@@ -475,6 +477,15 @@ fn print_text(printer: &Printer, run: &CheckRun, verbose: bool) -> Result<(), mi
     }
     printer.out(out.trim_end())?;
     Ok(())
+}
+
+/// An exception line: `        - text`, continuation lines aligned under the text.
+fn bullet(text: &str) -> String {
+    let wrapped = super::wrap(text, "          ", 100);
+    match wrapped.strip_prefix("          ") {
+        Some(rest) => format!("        - {rest}"),
+        None => wrapped,
+    }
 }
 
 fn print_regressions(printer: &Printer, run: &CheckRun) -> Result<(), miette::Report> {
