@@ -18,10 +18,10 @@ run_of(v) := r if {
 	r.payload.run_id == v.payload.run_id
 }
 
-git_collected if {
-	some c in input.evidence
-	c.kind == "git.commit"
-}
+# Collected commit ids, computed once (a set, so lookups do not rescan the evidence).
+commit_shas := {c.payload.commit | some c in input.evidence; c.kind == "git.commit"}
+
+git_collected if count(commit_shas) > 0
 
 commit_of(sha) := c if {
 	some c in input.evidence
@@ -60,11 +60,7 @@ p_known(r) := [sprintf("commit %v is not among the collected git commits", [subs
 	not known_commit(r)
 } else := []
 
-known_commit(r) if {
-	some c in input.evidence
-	c.kind == "git.commit"
-	c.payload.commit == commit(r)
-}
+known_commit(r) if commit(r) in commit_shas
 
 p_hash(r) := ["no run input carries a content hash"] if {
 	count(hashed_inputs(r)) == 0

@@ -16,16 +16,12 @@ commit(r) := c if {
 	is_string(c)
 }
 
-git_collected if {
-	some c in input.evidence
-	c.kind == "git.commit"
-}
+# Collected commit ids, computed once (a set, so lookups do not rescan the evidence).
+commit_shas := {c.payload.commit | some c in input.evidence; c.kind == "git.commit"}
 
-known_commit(r) if {
-	some c in input.evidence
-	c.kind == "git.commit"
-	c.payload.commit == commit(r)
-}
+git_collected if count(commit_shas) > 0
+
+known_commit(r) if commit(r) in commit_shas
 
 problems(r) := array.concat(array.concat(p_commit(r), p_dirty(r)), array.concat(array.concat(p_known(r), p_source(r)), p_params(r)))
 

@@ -57,6 +57,19 @@ fn main() {
     let report =
         evaluate(catalog, &evidence, &ScopeView::default(), Window::At { at }).expect("evaluate");
     let took = t1.elapsed();
+    if std::env::var_os("PER_CONTROL").is_some() {
+        let mut times = Vec::new();
+        for c in &catalog.controls {
+            let engine = assay_engine::ControlEngine::builtin(c).expect("compile");
+            let t = Instant::now();
+            let _ = engine.evaluate(&evidence, &ScopeView::default(), Window::At { at });
+            times.push((t.elapsed().as_secs_f64(), c.id.clone()));
+        }
+        times.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (t, id) in times.iter().take(6) {
+            println!("  {id}: {t:.3}s");
+        }
+    }
     println!(
         "items={n} build_set={:.3}s evaluate_all_controls={:.3}s pass={} fail={} not_verifiable={} not_applicable={}",
         built.as_secs_f64(),
