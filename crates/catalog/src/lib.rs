@@ -14,6 +14,7 @@
 mod criterion;
 mod integrity;
 mod model;
+mod policies;
 
 use std::sync::LazyLock;
 
@@ -25,6 +26,7 @@ pub use model::{
     CategoryInfo, Control, Criterion, EvidenceKindInfo, Frequency, Nature, Risk, Series, Stage,
     Threat,
 };
+pub use policies::{BUILTIN_POLICIES, BuiltinPolicy, builtin_policy};
 
 /// Errors of this crate. Every variant names the input at fault.
 #[derive(Debug, thiserror::Error)]
@@ -118,7 +120,13 @@ impl Catalog {
     fn parse_embedded() -> Result<Catalog, CatalogError> {
         let criteria: CriteriaFile = parse("data/criteria.toml", CRITERIA_TOML)?;
         let risks: RisksFile = parse("data/risks.toml", RISKS_TOML)?;
-        let controls: ControlsFile = parse("data/controls.toml", CONTROLS_TOML)?;
+        let mut controls: ControlsFile = parse("data/controls.toml", CONTROLS_TOML)?;
+        // A control's test is its embedded Rego module, when there is one.
+        for control in &mut controls.control {
+            if control.test.is_none() {
+                control.test = builtin_policy(&control.id).map(|p| p.path.to_owned());
+            }
+        }
         let kinds: EvidenceKindsFile = parse("data/evidence-kinds.toml", EVIDENCE_KINDS_TOML)?;
         Ok(Catalog {
             version: criteria.version,

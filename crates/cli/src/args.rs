@@ -94,6 +94,10 @@ pub enum Command {
     /// Scan artifacts for risks (model files that run code when loaded).
     #[command(subcommand)]
     Scan(ScanCommand),
+    /// Evaluate every control at a date (Type 1) or over a period (Type 2) and report readiness.
+    Check(CheckArgs),
+    /// Draw a reproducible sample of a control's occurrences over a period, for an auditor.
+    Sample(SampleArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -147,6 +151,59 @@ pub enum TraceFormat {
     Text,
     Json,
     Md,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Text,
+    Json,
+    Sarif,
+    Junit,
+    Md,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Type 1: evaluate as of this date or RFC 3339 time (a date means the end of that day; default: now).
+    #[arg(long, value_name = "DATE", conflicts_with = "period")]
+    pub at: Option<String>,
+    /// Type 2: evaluate over START..END (dates or RFC 3339 times).
+    #[arg(long, value_name = "A..B")]
+    pub period: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: CheckFormat,
+    /// Report controls that passed in the previous stored check and now fail or are not verifiable.
+    #[arg(long)]
+    pub since_last: bool,
+    /// Do not store this run as check.result evidence.
+    #[arg(long)]
+    pub no_record: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SampleFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SampleArgs {
+    /// The control whose occurrences form the population.
+    #[arg(long)]
+    pub control: String,
+    /// The period START..END.
+    #[arg(long, value_name = "A..B")]
+    pub period: String,
+    /// The random seed; the same seed draws the same items (default 0). Record it in your workpapers.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Sample-size table: chiaro (default; Chiaro SOC 2 methodology, CC BY 4.0) or ten-percent.
+    #[arg(long, default_value = "chiaro")]
+    pub table: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: SampleFormat,
 }
 
 #[derive(Debug, Args)]

@@ -101,6 +101,8 @@ fn run(command: Command, settings: &Settings) -> CommandResult {
         Command::Collect(args) => commands::collect::run(&args, settings),
         Command::Trace(args) => commands::trace::run(&args, settings),
         Command::Scan(ScanCommand::Models(args)) => commands::scan::models(&args, settings),
+        Command::Check(args) => commands::check::check(&args, settings),
+        Command::Sample(args) => commands::check::sample(&args, settings),
     }
 }
 

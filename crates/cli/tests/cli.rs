@@ -467,11 +467,38 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
 
     Chain complete: every link is backed by ledger evidence.
 
+    Check today: 3 pass · 6 fail · 58 not verifiable · 0 not applicable (stored as check.result #79)
+    Readiness by category
+      Security                 2/33  criteria ready (  6%)   controls: 1 pass · 3 fail · 44 not verifiable · 0 n/a
+          no passing control: CC1.1 CC1.2 CC1.3 CC1.4 CC1.5 CC2.1 CC2.3 CC3.1 CC3.2 CC3.3 CC3.4 CC4.1
+          CC4.2 CC5.1 CC6.1 CC6.2 CC6.3 CC6.4 CC6.5 CC6.6 CC6.7 CC6.8 CC7.1 CC7.2 CC7.3 CC7.4 CC7.5
+          CC8.1 CC9.1 CC9.2
+      Availability             0/3   criteria ready (  0%)   controls: 0 pass · 1 fail · 5 not verifiable · 0 n/a
+          no passing control: A1.1 A1.2 A1.3
+      Processing Integrity     0/5   criteria ready (  0%)   controls: 1 pass · 3 fail · 11 not verifiable · 0 n/a
+          no passing control: PI1.2 PI1.4 PI1.5
+      Confidentiality          0/2   criteria ready (  0%)   controls: 1 pass · 0 fail · 6 not verifiable · 0 n/a
+          no passing control: C1.2
+      Privacy                  0/18  criteria ready (  0%)   controls: 1 pass · 1 fail · 12 not verifiable · 0 n/a
+          no passing control: P1.1 P2.1 P3.1 P3.2 P4.2 P4.3 P5.1 P5.2 P6.1 P6.2 P6.3 P6.4 P6.5 P6.6 P6.7
+          P7.1 P8.1
+      FAIL ING-01: pipeline:ingest: batch datasets/current.csv failed validation (#6): 4.36% null; allowed 1.00%
+      FAIL ING-05: pipeline:ingest: load #6 checked no consent rule
+      FAIL TRN-02: snapshot fraud-features@v2025.06 changed after it was recorded (#11): 2025-06/part-1.csv
+      FAIL MON-01: service:score-api: drift detected in report #4 (columns: amount, merchant_category) and alert #5 is still open
+      FAIL MON-02: service:score-api: 1 of 1 alert(s) still open (#5)
+      FAIL SUP-05: pipeline:train: scan #7 found credentials (AWS_ACCESS_KEY: 8) with no recorded rotation
+      3 controls cannot be seen because their source is not configured, e.g. DEP-04: source not
+      configured: add [source.github] or [source.terraform] to assay.toml to collect
+      change.pull_request, tf.resource
+      checkpoint signed at size 80; verify: clean (80 items, 4 checkpoints, 4 attachments)
+
     Next
       cd assay-demo && assay scope check -v
       assay evidence list
       assay verify
       assay trace fraud-scorer@v1.1.0
+      assay check --since-last
       assay catalog show RISK-EXTRACTION
       assay init   # describe your own system
     --- stderr

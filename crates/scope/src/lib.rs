@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 
 pub use check::{ComponentCoverage, Finding, Report, RiskCoverage, Severity, check};
 pub use model::{
-    Component, ControlSettings, Cuec, DataClass, Environment, Exclusion, JobFunction,
-    KNOWN_SOURCES, Method, Subservice, System, SystemDescription, Team,
+    AlertSettings, Component, ControlSettings, Cuec, DataClass, Environment, Exclusion,
+    JobFunction, KNOWN_SOURCES, Method, Subservice, System, SystemDescription, Team, Webhook,
+    WebhookFormat,
 };
 pub use template::init_template;
 

@@ -35,6 +35,9 @@ pub struct SystemDescription {
     /// Built-in controls the company does not operate, each with a reason.
     #[serde(default)]
     pub controls: ControlSettings,
+    /// Where `assay check` sends alerts about regressions: `[[alerts.webhook]]`.
+    #[serde(default)]
+    pub alerts: AlertSettings,
     /// Where collectors read evidence from: `[source.git]`, `[source.mlflow]`, `[source.aws_iam]` …
     #[serde(default)]
     #[schemars(schema_with = "sources_schema")]
@@ -230,6 +233,43 @@ pub struct Exclusion {
     /// Why the control does not apply or is not operated.
     #[serde(default)]
     pub reason: String,
+}
+
+/// Alert destinations.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSettings {
+    #[serde(default)]
+    pub webhook: Vec<Webhook>,
+}
+
+/// How a webhook's body is shaped.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum WebhookFormat {
+    /// `{"text": "..."}`, which Slack incoming webhooks (and Mattermost, Rocket.Chat) accept.
+    #[default]
+    Slack,
+    /// A JSON document with the regressions, for your own receiver.
+    Json,
+}
+
+/// One webhook that receives regressions found by `assay check`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    /// The URL to POST to (`http://` is delivered directly; `https://` needs a TLS build, see docs).
+    pub url: String,
+    /// `slack` (default) or `json`.
+    #[serde(default)]
+    pub format: WebhookFormat,
+    /// Further attempts after a failed one (default 3), with doubling back-off from 200 ms.
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+}
+
+fn default_retries() -> u32 {
+    3
 }
 
 /// Source names later collectors understand. Others are reported as warnings.

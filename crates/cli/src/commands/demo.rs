@@ -8,6 +8,9 @@ use serde_json::{Map, json};
 
 use assay_ledger::{EvidenceKind, NoProgress, VerifyReport};
 
+use assay_engine::{ScopeView, Status, Window};
+
+use super::check::{CheckRun, check_ledger, readiness_text};
 use super::evidence::{ManualInput, manual_evidence};
 use super::ledger::{create_key, ledger_error, open_ledger, parse_time, signer};
 use super::plural;
@@ -43,8 +46,10 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
     let ledger = record_evidence(&built, now)?;
     let data = super::data::demo::run(&built.root, now)?;
     let lineage = collect_and_trace(&built, &config, now)?;
+    let check = check_and_sign(&built, &scope, now)?;
 
     if printer.json_mode() {
+        let c = &check.run.report;
         printer.json(&json!({
             "workspace": built,
             "scope": report,
@@ -53,12 +58,16 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
             "collect": lineage.collected,
             "trace": lineage.production,
             "broken": lineage.broken,
+            "check": { "counts": c.counts, "readiness": c.readiness, "results": c.results },
+            "verify": check.verify,
         }))?;
-        return Ok(if lineage.production.complete() {
-            ExitStatus::Success
-        } else {
-            ExitStatus::Failure
-        });
+        return Ok(
+            if lineage.production.complete() && check.verify.is_clean() {
+                ExitStatus::Success
+            } else {
+                ExitStatus::Failure
+            },
+        );
     }
 
     let mut out = String::new();
@@ -137,20 +146,36 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
         plural(broken.findings.len(), "finding")
     ))?;
     printer.out(super::trace::text(&lineage.production))?;
+    printer.out(check_summary(&check.run))?;
+    printer.out(format!(
+        "  checkpoint signed at size {}; verify: {}",
+        check.checkpoint_size,
+        if check.verify.is_clean() {
+            format!(
+                "clean ({}, {}, {})",
+                plural(check.verify.items, "item"),
+                plural(check.verify.checkpoints, "checkpoint"),
+                plural(check.verify.blobs, "attachment")
+            )
+        } else {
+            format!("{}", plural(check.verify.problems.len(), "problem"))
+        }
+    ))?;
 
     let dir = built.root.display();
     printer.note(format!(
-        "\n{}\n  {}\n  {}\n  {}\n  {}\n  {}\n  {}",
+        "\n{}\n  {}\n  {}\n  {}\n  {}\n  {}\n  {}\n  {}",
         paint(style::HEADING, "Next"),
         paint(style::CMD, format!("cd {dir} && assay scope check -v")),
         paint(style::CMD, "assay evidence list"),
         paint(style::CMD, "assay verify"),
         paint(style::CMD, format!("assay trace {}", demo::BROKEN_MODEL)),
+        paint(style::CMD, "assay check --since-last"),
         paint(style::CMD, "assay catalog show RISK-EXTRACTION"),
         paint(style::CMD, "assay init   # describe your own system"),
     ))?;
     Ok(
-        if ledger.verify.is_clean() && lineage.production.complete() {
+        if ledger.verify.is_clean() && check.verify.is_clean() && lineage.production.complete() {
             ExitStatus::Success
         } else {
             ExitStatus::Failure
@@ -251,5 +276,86 @@ fn collect_and_trace(
         checkpoint_size: checkpoint.tree_size,
         production,
         broken,
+    })
+}
+
+/// The demo's check block: counts, readiness, failures and the controls no source feeds yet.
+fn check_summary(run: &CheckRun) -> String {
+    let r = &run.report;
+    let c = r.counts;
+    let mut out = format!(
+        "\n{} today: {} pass · {} fail · {} not verifiable · {} not applicable{}\n",
+        paint(style::HEADING, "Check"),
+        c.pass,
+        c.fail,
+        c.not_verifiable,
+        c.not_applicable,
+        run.stored_at
+            .map(|i| format!(" (stored as check.result #{i})"))
+            .unwrap_or_default()
+    );
+    out.push_str(&readiness_text(r));
+    for x in r.results.iter().filter(|x| x.status == Status::Fail) {
+        let _ = writeln!(
+            out,
+            "  {} {}: {}",
+            paint(style::ERROR, "FAIL"),
+            x.control,
+            x.reason
+        );
+    }
+    let unconfigured: Vec<&str> = r
+        .results
+        .iter()
+        .filter(|x| {
+            x.status == Status::NotVerifiable && x.reason.starts_with("source not configured")
+        })
+        .map(|x| x.control.as_str())
+        .collect();
+    if let Some(first) = unconfigured.first().and_then(|id| r.result(id)) {
+        let text = format!(
+            "{} controls cannot be seen because their source is not configured, e.g. {}: {}",
+            unconfigured.len(),
+            first.control,
+            first.reason
+        );
+        let _ = writeln!(out, "{}", super::wrap(&text, "  ", 100));
+    }
+    out.trim_end().to_owned()
+}
+
+/// The demo's last step: every control checked over everything recorded, the run stored as `check.result`,
+/// a checkpoint over the whole ledger, and a final verify with the demo's key.
+struct CheckStep {
+    run: CheckRun,
+    checkpoint_size: u64,
+    verify: VerifyReport,
+}
+
+fn check_and_sign(
+    built: &Built,
+    scope: &assay_scope::Scope,
+    now: Timestamp,
+) -> Result<CheckStep, miette::Report> {
+    let ws = &built.root;
+    let Some(key) = signer(ws)? else {
+        return Err(diagnostics::error(
+            "the demo's signing key is missing",
+            "check that the demo directory is writable",
+        ));
+    };
+    let mut ledger = open_ledger(ws, false)?;
+    let view = ScopeView::from_description(&scope.description);
+    let run = check_ledger(&mut ledger, &view, Window::At { at: now }, true, now)?;
+    let checkpoint = ledger
+        .checkpoint(key.name(), &key, now)
+        .map_err(ledger_error)?;
+    let verify = ledger
+        .verify(&[key.verifier_key()], &mut NoProgress)
+        .map_err(ledger_error)?;
+    Ok(CheckStep {
+        run,
+        checkpoint_size: checkpoint.tree_size,
+        verify,
     })
 }

@@ -1,7 +1,9 @@
 //! One module per command. Each takes parsed arguments and resolved settings, does its work through
 //! the library crates, prints through the printer and returns an exit status.
 
+pub mod alerts;
 pub mod catalog;
+pub mod check;
 pub mod collect;
 pub mod completions;
 pub mod data;

@@ -1,0 +1,71 @@
+# TRN-02 Immutable snapshot of the training data for every production training run (per event).
+# Each finished mlflow.run is one occurrence: it holds when one of its inputs carries a content hash
+# (content_sha256) equal to the Merkle root of a recorded dataset.snapshot, or its `assay.snapshot` tag
+# names a recorded snapshot (`NAME@VERSION`), and no later verification of that snapshot found it changed.
+# Each failed snapshot verification is an occurrence of its own.
+package assay.control
+
+snapshots contains s if {
+	some s in input.evidence
+	s.kind == "dataset.snapshot"
+	object.get(s.payload, "action", "snapshot") == "snapshot"
+}
+
+referenced(r) := s if {
+	some s in snapshots
+	some i in object.get(r.payload, "inputs", [])
+	i.content_sha256 == s.payload.merkle_root
+}
+
+referenced(r) := s if {
+	some s in snapshots
+	object.get(object.get(r.payload, "tags", {}), "assay.snapshot", "") == sprintf("%s@%s", [s.payload.name, s.payload.version])
+}
+
+broken(s) := v if {
+	some v in input.evidence
+	v.kind == "dataset.snapshot"
+	v.payload.action == "verify"
+	v.payload.name == s.payload.name
+	v.payload.version == s.payload.version
+	v.payload.intact == false
+}
+
+runs contains r if {
+	some r in input.evidence
+	r.kind == "mlflow.run"
+	object.get(r.payload, "status", "FINISHED") == "FINISHED"
+}
+
+occurrences contains o if {
+	some r in runs
+	s := referenced(r)
+	not broken(s)
+	o := {"at": r.observed_at, "ok": true, "subject": r.subject, "evidence": [r.index, s.index],
+		"reason": sprintf("run %v trained on snapshot %v@%v (root %v, #%v)", [r.payload.run_id, s.payload.name, s.payload.version, substring(s.payload.merkle_root, 0, 12), s.index])}
+}
+
+occurrences contains o if {
+	some r in runs
+	s := referenced(r)
+	v := broken(s)
+	o := {"at": r.observed_at, "ok": false, "subject": r.subject, "evidence": [r.index, s.index, v.index],
+		"reason": sprintf("run %v trained on snapshot %v@%v, which verification #%v found changed", [r.payload.run_id, s.payload.name, s.payload.version, v.index])}
+}
+
+occurrences contains o if {
+	some r in runs
+	not referenced(r)
+	o := {"at": r.observed_at, "ok": false, "subject": r.subject, "evidence": [r.index],
+		"reason": sprintf("run %v (#%v) references no recorded dataset snapshot by content hash", [object.get(r.payload, "run_id", "?"), r.index])}
+}
+
+occurrences contains o if {
+	some v in input.evidence
+	v.kind == "dataset.snapshot"
+	v.payload.action == "verify"
+	v.payload.intact == false
+	changed := array.concat(array.concat(object.get(v.payload, "added", []), object.get(v.payload, "removed", [])), [m.path | some m in object.get(v.payload, "modified", [])])
+	o := {"at": v.observed_at, "ok": false, "subject": v.subject, "evidence": [v.index],
+		"reason": sprintf("snapshot %v@%v changed after it was recorded (#%v): %s", [v.payload.name, v.payload.version, v.index, concat(", ", changed)])}
+}

@@ -1,0 +1,144 @@
+//! Test cases as data: `{note, input, expected}`, run through the whole engine (scope checks, window,
+//! freshness, Rego, status rules), so a case can expect `not_verifiable` as well as `pass` or `fail`.
+//!
+//! ```json
+//! [{ "note": "a clean drift report passes",
+//!    "input": { "at": "2026-06-01T00:00:00Z",            // or "period": {"from": …, "to": …}
+//!               "scope": { "categories": ["security"], "sources": ["git"] },   // optional
+//!               "evidence": [{ "index": 1, "kind": "drift.report", "subject": "model:x",
+//!                              "observed_at": "2026-05-31T02:00:00Z", "payload": {…} }] },
+//!    "expected": { "status": "pass", "reason_contains": "no drift", "verdict": "effective" } }]
+//! ```
+
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use assay_catalog::Control;
+
+use crate::model::{EvidenceSet, Item, ScopeView, Status, Verdict, Window};
+use crate::{ControlEngine, EngineError};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    note: String,
+    input: CaseInput,
+    expected: Expected,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseInput {
+    #[serde(default)]
+    at: Option<Timestamp>,
+    #[serde(default)]
+    period: Option<Period>,
+    #[serde(default)]
+    scope: Option<ScopeView>,
+    #[serde(default)]
+    evidence: Vec<Item>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Period {
+    from: Timestamp,
+    to: Timestamp,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    status: Status,
+    #[serde(default)]
+    reason_contains: Option<String>,
+    #[serde(default)]
+    verdict: Option<Verdict>,
+}
+
+/// The outcome of one case.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CaseOutcome {
+    pub note: String,
+    pub passed: bool,
+    pub expected: String,
+    pub got: String,
+}
+
+/// Run a control's cases (`cases` is the JSON text) against its Rego module.
+pub fn run_cases(
+    control: &Control,
+    path: &str,
+    rego: &str,
+    cases: &str,
+) -> Result<Vec<CaseOutcome>, EngineError> {
+    let bad = |message: String| EngineError::Cases {
+        control: control.id.clone(),
+        path: path.replace(".rego", ".cases.json"),
+        message,
+    };
+    let cases: Vec<Case> = serde_json::from_str(cases).map_err(|e| bad(e.to_string()))?;
+    let engine = ControlEngine::with_policy(control, path, rego)?;
+    let mut out = Vec::new();
+    for case in cases {
+        let window = match (case.input.at, case.input.period) {
+            (Some(at), None) => Window::At { at },
+            (None, Some(p)) => Window::Period {
+                from: p.from,
+                to: p.to,
+            },
+            _ => {
+                return Err(bad(format!(
+                    "case `{}` needs exactly one of `at` and `period`",
+                    case.note
+                )));
+            }
+        };
+        let scope = case.input.scope.unwrap_or_default();
+        let evidence = EvidenceSet::new(case.input.evidence);
+        let result = engine.evaluate(&evidence, &scope, window)?;
+        let mut passed = result.status == case.expected.status;
+        if let Some(text) = &case.expected.reason_contains {
+            let all = std::iter::once(result.reason.clone())
+                .chain(result.occurrences.iter().map(|o| o.reason.clone()))
+                .chain(
+                    result
+                        .period
+                        .iter()
+                        .flat_map(|p| p.exceptions.iter().map(|e| e.reason.clone())),
+                )
+                .collect::<Vec<_>>()
+                .join(" | ");
+            passed &= all.contains(text.as_str());
+        }
+        if let Some(v) = case.expected.verdict {
+            passed &= result.period.as_ref().map(|p| p.verdict) == Some(v);
+        }
+        out.push(CaseOutcome {
+            note: case.note,
+            passed,
+            expected: format!(
+                "{}{}{}",
+                case.expected.status.key(),
+                case.expected
+                    .reason_contains
+                    .map(|r| format!(" with reason containing `{r}`"))
+                    .unwrap_or_default(),
+                case.expected
+                    .verdict
+                    .map(|v| format!(", verdict {}", v.label()))
+                    .unwrap_or_default()
+            ),
+            got: format!(
+                "{}: {}{}",
+                result.status.key(),
+                result.reason,
+                result
+                    .period
+                    .map(|p| format!(" (verdict {})", p.verdict.label()))
+                    .unwrap_or_default()
+            ),
+        });
+    }
+    Ok(out)
+}
