@@ -16,6 +16,8 @@ pub struct Settings {
     pub config: PathBuf,
     /// The workspace: the folder holding the description and its `.assay/` state.
     pub workspace: PathBuf,
+    /// The clock every command uses: `ASSAY_NOW` (RFC 3339) when set, for reproducible demos and tests, else now.
+    pub now: jiff::Timestamp,
 }
 
 impl Settings {
@@ -34,7 +36,12 @@ impl Settings {
             Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
             _ => PathBuf::from("."),
         };
+        let now = std::env::var("ASSAY_NOW")
+            .ok()
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .unwrap_or_else(jiff::Timestamp::now);
         Settings {
+            now,
             json: args.json,
             quiet: args.quiet,
             verbose: args.verbose,

@@ -13,6 +13,7 @@ fn assay(dir: &Path, args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
         .env_remove("ASSAY_CONFIG")
+        .env("ASSAY_NOW", "2026-12-01T12:00:00Z")
         .env_remove("ASSAY_COLOR")
         .output()
         .expect("run assay")
@@ -525,7 +526,12 @@ fn regressions_go_to_webhooks_with_retries_and_a_delivery_record() {
     let v = json(&out);
     let alerts = v["alerts"].as_array().expect("alerts");
     assert_eq!(alerts.len(), 2, "{v}");
-    assert_eq!(alerts[0]["delivered"], true, "{}", serde_json::to_string_pretty(&alerts).unwrap_or_default());
+    assert_eq!(
+        alerts[0]["delivered"],
+        true,
+        "{}",
+        serde_json::to_string_pretty(&alerts).unwrap_or_default()
+    );
     assert_eq!(alerts[0]["attempts"], 2, "500 first, then 200");
     assert_eq!(alerts[1]["delivered"], false);
     assert_eq!(alerts[1]["attempts"], 2, "one retry");

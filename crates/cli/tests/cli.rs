@@ -13,6 +13,7 @@ fn assay(dir: &Path, args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
         .env_remove("ASSAY_CONFIG")
+        .env("ASSAY_NOW", "2026-12-01T12:00:00Z")
         .env_remove("ASSAY_COLOR")
         .output()
         .expect("run assay")

@@ -10,6 +10,7 @@ fn assay(dir: &Path, args: &[&str]) -> Output {
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("ASSAY_CONFIG")
+        .env("ASSAY_NOW", "2026-12-01T12:00:00Z")
         .output()
         .expect("run assay")
 }

@@ -243,7 +243,7 @@ pub fn check_ledger(
 
 pub fn check(args: &CheckArgs, settings: &Settings) -> CommandResult {
     let printer = settings.printer();
-    let now = Timestamp::now();
+    let now = settings.now;
     let window = match (&args.at, &args.period) {
         (Some(at), None) => Window::At {
             at: parse_end("--at", at)?,

@@ -23,7 +23,7 @@ pub fn run(args: &CollectArgs, settings: &Settings) -> CommandResult {
         &settings.config,
         &settings.workspace,
         &args.sources,
-        Timestamp::now(),
+        settings.now,
         settings.quiet > 0 || settings.json,
     )?;
     if printer.json_mode() {

@@ -42,7 +42,8 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
     let config = built.root.join("assay.toml");
     let scope = super::scope::load(&config)?;
     let report = assay_scope::check(&scope, super::catalog()?);
-    let now = Timestamp::now();
+    let now = settings.now;
+    pin_export_times(&built, now)?;
     let ledger = record_evidence(&built, now)?;
     let data = super::data::demo::run(&built.root, now)?;
     let lineage = collect_and_trace(&built, &config, now)?;
@@ -158,7 +159,7 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
                 plural(check.verify.blobs, "attachment")
             )
         } else {
-            format!("{}", plural(check.verify.problems.len(), "problem"))
+            plural(check.verify.problems.len(), "problem")
         }
     ))?;
 
@@ -358,4 +359,27 @@ fn check_and_sign(
         checkpoint_size: checkpoint.tree_size,
         verify,
     })
+}
+
+/// The IAM export and the model files are observed at their modification time; give them the demo's clock, so a
+/// demo built with `ASSAY_NOW` is the same on every run.
+fn pin_export_times(built: &Built, now: Timestamp) -> Result<(), miette::Report> {
+    for rel in [
+        "exports/iam-authorization-details.json",
+        "models/legacy-scorer.pkl",
+        "models/fraud-scorer.safetensors",
+    ] {
+        let path = built.root.join(rel);
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(std::time::SystemTime::from(now)))
+            .map_err(|e| {
+                diagnostics::error(
+                    format!("cannot set the time of {}: {e}", path.display()),
+                    "check that the demo directory is writable",
+                )
+            })?;
+    }
+    Ok(())
 }

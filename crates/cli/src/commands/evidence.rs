@@ -32,7 +32,7 @@ pub fn add(args: &EvidenceAddArgs, settings: &Settings) -> CommandResult {
             "name the component or asset the evidence is about, e.g. policy:information-security",
         ));
     }
-    let now = Timestamp::now();
+    let now = settings.now;
     let observed_at = match &args.observed_at {
         Some(raw) => parse_time("--observed-at", raw)?,
         None => now,

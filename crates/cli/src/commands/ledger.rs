@@ -207,7 +207,7 @@ pub fn checkpoint(settings: &Settings) -> CommandResult {
     };
     let mut ledger = open_ledger(ws, true)?;
     let cp = ledger
-        .checkpoint(signer.name(), &signer, Timestamp::now())
+        .checkpoint(signer.name(), &signer, settings.now)
         .map_err(ledger_error)?;
     if printer.json_mode() {
         printer.json(

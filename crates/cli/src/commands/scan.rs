@@ -5,7 +5,6 @@ use std::path::Path;
 use assay_collect::CollectError;
 use assay_collect::modelscan::{self, FileScan, Risk, Verdict};
 use assay_ledger::NoProgress;
-use jiff::Timestamp;
 use serde_json::json;
 
 use crate::args::{ScanFormat, ScanModelsArgs};
@@ -158,7 +157,7 @@ fn text(
 /// Record one `model.file_scan` item per file (observed when the file was last modified); returns how many
 /// were new.
 fn record(settings: &Settings, scans: &[FileScan]) -> Result<usize, miette::Report> {
-    let now = Timestamp::now();
+    let now = settings.now;
     let items: Vec<_> = scans
         .iter()
         .map(|s| {

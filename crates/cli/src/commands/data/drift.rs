@@ -2,8 +2,6 @@
 
 use std::fmt::Write as _;
 
-use jiff::Timestamp;
-
 use assay_data::drift::{self, DriftConfig, DriftOptions};
 use assay_ledger::EvidenceKind;
 
@@ -27,7 +25,7 @@ pub fn run(args: &DriftArgs, settings: &Settings) -> CommandResult {
         config,
         histograms: args.html.is_some(),
     };
-    let now = Timestamp::now();
+    let now = settings.now;
     let report = drift::drift(&args.reference, &args.current, &opts).map_err(data_error)?;
     if let Some(path) = &args.html {
         let page = super::html::drift_page(&report, now);

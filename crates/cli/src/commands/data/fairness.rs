@@ -2,7 +2,6 @@
 
 use std::fmt::Write as _;
 
-use jiff::Timestamp;
 use serde_json::json;
 
 use assay_data::fairness::{self, Thresholds};
@@ -21,7 +20,7 @@ pub fn run(args: &FairnessArgs, settings: &Settings) -> CommandResult {
         max_opportunity_difference: args.max_opportunity_difference,
         min_impact_ratio: args.min_impact_ratio,
     };
-    let now = Timestamp::now();
+    let now = settings.now;
     let r = fairness::fairness(
         &args.predictions,
         &args.sensitive,

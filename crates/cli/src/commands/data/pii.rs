@@ -2,7 +2,6 @@
 
 use std::fmt::Write as _;
 
-use jiff::Timestamp;
 use serde_json::json;
 
 use assay_data::pii::{self, PiiReport, PseudonymKey, RedactMode, ScanOptions};
@@ -25,7 +24,7 @@ pub fn scan(args: &ScanArgs, settings: &Settings) -> CommandResult {
         max_locations: args.max_locations,
         ..ScanOptions::default()
     };
-    let now = Timestamp::now();
+    let now = settings.now;
     let report = pii::scan_paths(&args.paths, &opts).map_err(data_error)?;
     let first = args.paths.first().cloned().unwrap_or_default();
     let subject = args
@@ -201,7 +200,7 @@ pub fn redact(args: &RedactArgs, settings: &Settings) -> CommandResult {
         data_args::RedactMode::Pseudonymise => RedactMode::Pseudonymise,
         data_args::RedactMode::Mask => RedactMode::Mask,
     };
-    let now = Timestamp::now();
+    let now = settings.now;
     let report = pii::redact_file(
         &args.input,
         &args.out,

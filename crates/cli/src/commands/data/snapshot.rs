@@ -2,7 +2,6 @@
 
 use std::fmt::Write as _;
 
-use jiff::Timestamp;
 use serde_json::json;
 
 use assay_data::snapshot::{self, Manifest};
@@ -22,7 +21,7 @@ fn subject(name: &str) -> String {
 
 pub fn snapshot(args: &SnapshotArgs, settings: &Settings) -> CommandResult {
     let printer = settings.printer();
-    let now = Timestamp::now();
+    let now = settings.now;
     let m = snapshot::snapshot(&args.path, &args.name, &args.version).map_err(data_error)?;
     let subject = subject(&args.name);
     if find(settings, &args.name, &args.version)?
@@ -104,7 +103,7 @@ fn find(
 
 pub fn verify(args: &DataVerifyArgs, settings: &Settings) -> CommandResult {
     let printer = settings.printer();
-    let now = Timestamp::now();
+    let now = settings.now;
     let Some((at, recorded)) = find(settings, &args.name, &args.version)? else {
         return Err(diagnostics::error(
             format!(

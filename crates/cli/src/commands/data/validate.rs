@@ -2,7 +2,6 @@
 
 use std::fmt::Write as _;
 
-use jiff::Timestamp;
 use serde_json::json;
 
 use assay_data::validate::{self, Rules};
@@ -17,7 +16,7 @@ use crate::{CommandResult, ExitStatus};
 pub fn run(args: &ValidateArgs, settings: &Settings) -> CommandResult {
     let printer = settings.printer();
     let rules = Rules::load(&args.rules).map_err(data_error)?;
-    let now = Timestamp::now();
+    let now = settings.now;
     let report = validate::validate(&args.data, &args.rules, &rules, args.reference.as_deref())
         .map_err(data_error)?;
     let subject = args
