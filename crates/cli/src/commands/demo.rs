@@ -96,22 +96,7 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
         "  checkpoint signed at size {} by {}",
         ledger.checkpoint_size, ledger.key_id
     );
-    let verdict = if ledger.verify.is_clean() {
-        paint(
-            style::OK,
-            format!(
-                "clean ({}, {}, {})",
-                plural(ledger.verify.items, "item"),
-                plural(ledger.verify.checkpoints, "checkpoint"),
-                plural(ledger.verify.blobs, "attachment")
-            ),
-        )
-    } else {
-        paint(
-            style::ERROR,
-            plural(ledger.verify.problems.len(), "problem"),
-        )
-    };
+    let verdict = verify_verdict(&ledger.verify);
     let _ = write!(out, "  verify: {verdict}");
     printer.out(out)?;
     printer.out(data.text())?;
@@ -151,16 +136,7 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
     printer.out(format!(
         "  checkpoint signed at size {}; verify: {}",
         check.checkpoint_size,
-        if check.verify.is_clean() {
-            format!(
-                "clean ({}, {}, {})",
-                plural(check.verify.items, "item"),
-                plural(check.verify.checkpoints, "checkpoint"),
-                plural(check.verify.blobs, "attachment")
-            )
-        } else {
-            plural(check.verify.problems.len(), "problem")
-        }
+        verify_verdict(&check.verify)
     ))?;
 
     let dir = built.root.display();
@@ -382,4 +358,21 @@ fn pin_export_times(built: &Built, now: Timestamp) -> Result<(), miette::Report>
             })?;
     }
     Ok(())
+}
+
+/// `clean (N items, N checkpoints, N attachments)` in green, or the number of problems in red.
+fn verify_verdict(v: &VerifyReport) -> String {
+    if v.is_clean() {
+        paint(
+            style::OK,
+            format!(
+                "clean ({}, {}, {})",
+                plural(v.items, "item"),
+                plural(v.checkpoints, "checkpoint"),
+                plural(v.blobs, "attachment")
+            ),
+        )
+    } else {
+        paint(style::ERROR, plural(v.problems.len(), "problem"))
+    }
 }
