@@ -1,39 +1,12 @@
 //! `assay check` and `assay sample` through the binary, on the demo workspace: statuses and exit codes,
 //! regressions since the last stored run, SARIF 2.1.0 structure, well-formed JUnit XML, reproducible samples.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+use common::{assay, code, demo, stdout};
+
+use std::process::Output;
 
 use serde_json::Value;
-
-fn assay(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .env_remove("ASSAY_CONFIG")
-        .env("ASSAY_NOW", "2026-12-01T12:00:00Z")
-        .env_remove("ASSAY_COLOR")
-        .output()
-        .expect("run assay")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn demo() -> (tempfile::TempDir, PathBuf) {
-    let t = tempfile::tempdir().expect("tempdir");
-    let out = assay(t.path(), &["demo", "-q"]);
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
-    let ws = t.path().join("assay-demo");
-    (t, ws)
-}
 
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))

@@ -2,35 +2,8 @@
 //! builds with gix): the production model's chain is complete (exit 0), the planted dirty-tree version is
 //! reported (exit 1), JSON and Markdown forms, bad selectors and unknown sources exit 2.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn assay(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("ASSAY_CONFIG")
-        .env("ASSAY_NOW", "2026-12-01T12:00:00Z")
-        .output()
-        .expect("run assay")
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn demo() -> (tempfile::TempDir, std::path::PathBuf) {
-    let t = tempfile::tempdir().expect("tempdir");
-    let out = assay(t.path(), &["demo", "-q"]);
-    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
-    let ws = t.path().join("assay-demo");
-    (t, ws)
-}
+mod common;
+use common::{assay, code, demo, stdout};
 
 #[test]
 fn production_trace_is_complete_and_shows_hashes_commit_params_and_stages() {

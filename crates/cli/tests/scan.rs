@@ -1,19 +1,8 @@
 //! `assay scan models` through the binary: a pickle that calls os.system is flagged (exit 1), a safetensors
 //! file passes (exit 0), missing paths exit 2, SARIF and JSON are well formed, and --record is idempotent.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn assay(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("ASSAY_CONFIG")
-        .env("ASSAY_NOW", "2026-12-01T12:00:00Z")
-        .output()
-        .expect("run assay")
-}
+mod common;
+use common::assay;
 
 /// Protocol 2: GLOBAL posix.system, the argument tuple, REDUCE, STOP — what `pickle.dumps` writes for an object
 /// whose `__reduce__` returns `(os.system, ("id",))` on Linux.
