@@ -70,7 +70,8 @@ CREATE TABLE cursors (
 );
 ";
 
-/// Hashes a SHA-256 digest by its first eight bytes (the digest is already uniformly random).
+/// Hashes a SHA-256 digest by folding its 8-byte words: the digest is already uniformly random, so no
+/// further mixing is needed.
 #[derive(Debug, Default, Clone, Copy)]
 struct DigestHasher(u64);
 

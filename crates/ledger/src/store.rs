@@ -1,6 +1,6 @@
 //! The storage contract. SQLite implements it today ([`crate::SqliteStore`]); a PostgreSQL store can implement
 //! the same trait later without any change to callers. Stores persist and index what the facade prepared; all
-//! hashing rules live outside the store (in `evidence`, `merkle` and [`position_tag`]).
+//! hashing rules live outside the store (in `evidence` and `merkle`); the store records what the facade computed.
 
 use jiff::Timestamp;
 use serde::Serialize;

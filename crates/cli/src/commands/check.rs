@@ -385,70 +385,8 @@ fn print_text(printer: &Printer, run: &CheckRun, verbose: bool) -> Result<(), mi
             }
         }
     }
-    let failing: Vec<_> = report
-        .results
-        .iter()
-        .filter(|r| r.status == Status::Fail)
-        .collect();
-    if !failing.is_empty() {
-        let _ = writeln!(out, "\n{}", paint(style::HEADING, "Failing controls"));
-        for r in failing {
-            let _ = writeln!(
-                out,
-                "  {} {}  {}",
-                mark(r.status),
-                paint(style::ID, &r.control),
-                r.title
-            );
-            let _ = writeln!(out, "{}", super::wrap(&r.reason, "      ", 100));
-            if let Some(p) = &r.period {
-                for e in &p.exceptions {
-                    let _ = writeln!(
-                        out,
-                        "{}",
-                        bullet(&format!(
-                            "{} {}: {}",
-                            e.at.strftime("%Y-%m-%d"),
-                            e.kind,
-                            e.reason
-                        ))
-                    );
-                }
-            }
-        }
-    }
-    let passing: Vec<_> = report
-        .results
-        .iter()
-        .filter(|r| r.status == Status::Pass)
-        .collect();
-    if !passing.is_empty() {
-        let _ = writeln!(out, "\n{}", paint(style::HEADING, "Passing controls"));
-        for r in passing {
-            let _ = writeln!(
-                out,
-                "  {} {}  {}",
-                mark(r.status),
-                paint(style::ID, &r.control),
-                r.title
-            );
-            let _ = writeln!(out, "{}", super::wrap(&r.reason, "      ", 100));
-            if let Some(p) = &r.period {
-                for e in &p.exceptions {
-                    let _ = writeln!(
-                        out,
-                        "{}",
-                        bullet(&format!(
-                            "{} {}: {}",
-                            e.at.strftime("%Y-%m-%d"),
-                            e.kind,
-                            e.reason
-                        ))
-                    );
-                }
-            }
-        }
-    }
+    list_controls(&mut out, report, Status::Fail, "Failing controls");
+    list_controls(&mut out, report, Status::Pass, "Passing controls");
     let unseen: Vec<_> = report
         .results
         .iter()
@@ -609,5 +547,40 @@ fn csv(s: &str) -> String {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_owned()
+    }
+}
+
+/// One section of controls with a given status: id, title, reason and dated exceptions.
+fn list_controls(out: &mut String, report: &Report, status: Status, heading: &str) {
+    let controls: Vec<_> = report
+        .results
+        .iter()
+        .filter(|r| r.status == status)
+        .collect();
+    if controls.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}", paint(style::HEADING, heading));
+    for r in controls {
+        let _ = writeln!(
+            out,
+            "  {} {}  {}",
+            mark(r.status),
+            paint(style::ID, &r.control),
+            r.title
+        );
+        let _ = writeln!(out, "{}", super::wrap(&r.reason, "      ", 100));
+        for e in r.period.iter().flat_map(|p| &p.exceptions) {
+            let _ = writeln!(
+                out,
+                "{}",
+                bullet(&format!(
+                    "{} {}: {}",
+                    e.at.strftime("%Y-%m-%d"),
+                    e.kind,
+                    e.reason
+                ))
+            );
+        }
     }
 }
