@@ -144,6 +144,9 @@ pub struct TraceArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: TraceFormat,
+    /// Read every lineage item of the ledger instead of using the lineage index (slower; the same answer).
+    #[arg(long)]
+    pub no_index: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -93,3 +93,44 @@ fn bad_input_exits_2_and_changes_nothing() {
     assert!(err.contains("/run/runId"), "{err}");
     assert_eq!(assay(&ws, &["evidence", "list", "--json"]).stdout, before);
 }
+
+#[test]
+fn the_lineage_index_gives_the_same_traces_as_reading_the_ledger_whole() {
+    let (_t, ws) = demo();
+    let index = ws.join(".assay/lineage-index.db");
+    assert!(index.exists(), "collect builds the lineage index");
+    for sel in [
+        "fraud-scorer#prod",
+        "fraud-scorer@v1.1.0",
+        "fraud-scorer",
+        "fraud-scorer#staging",
+    ] {
+        let a = assay(&ws, &["trace", sel, "--json"]);
+        let b = assay(&ws, &["trace", sel, "--json", "--no-index"]);
+        assert_eq!(code(&a), code(&b), "{sel}");
+        assert_eq!(stdout(&a), stdout(&b), "{sel}");
+    }
+    // Derived data: a corrupt index is replaced, a deleted one is rebuilt; the answers stay the same.
+    let whole = stdout(&assay(
+        &ws,
+        &["trace", "fraud-scorer#prod", "--json", "--no-index"],
+    ));
+    std::fs::write(&index, b"not a database").expect("write");
+    let bypassed = assay(&ws, &["trace", "fraud-scorer#prod", "--json"]);
+    assert_eq!(code(&bypassed), 0);
+    assert_eq!(stdout(&bypassed), whole);
+    assert_ne!(std::fs::read(&index).expect("index"), b"not a database");
+    std::fs::remove_file(&index).expect("remove");
+    let again = assay(&ws, &["trace", "fraud-scorer#prod", "--json"]);
+    assert_eq!(code(&again), 0);
+    assert!(index.exists());
+    let out = assay(&ws, &["collect", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["lineage_index"]["indexed"], 0, "{v}");
+    assert!(
+        v["lineage_index"]["covered"]
+            .as_u64()
+            .is_some_and(|c| c > 0),
+        "{v}"
+    );
+}

@@ -256,6 +256,36 @@ impl Ledger {
         self.store.list(filter)?.into_iter().map(decode).collect()
     }
 
+    /// Items matching a filter whose index is at least `from`, in index order.
+    pub fn list_from(&self, filter: &ListFilter, from: u64) -> Result<Vec<StoredItem>> {
+        self.store
+            .list_from(filter, from)?
+            .into_iter()
+            .map(decode)
+            .collect()
+    }
+
+    /// The items at `indices` (any order, repeats allowed), in index order without repeats. An index past the
+    /// end is an error.
+    pub fn get_many(&self, indices: &[u64]) -> Result<Vec<StoredItem>> {
+        let rows = self.store.get_many(indices)?;
+        let mut wanted = indices.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        if rows.len() != wanted.len() {
+            let missing = wanted
+                .iter()
+                .find(|i| rows.binary_search_by_key(*i, |r| r.index).is_err())
+                .copied()
+                .unwrap_or_default();
+            return Err(LedgerError::IndexOutOfRange {
+                index: missing,
+                len: self.store.len()?,
+            });
+        }
+        rows.into_iter().map(decode).collect()
+    }
+
     /// Sign the recorded tree head as a checkpoint of log `origin` and store it.
     pub fn checkpoint(
         &mut self,

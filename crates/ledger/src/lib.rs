@@ -39,7 +39,7 @@ pub use error::{LedgerError, Result};
 pub use evidence::{Evidence, FieldError, PreparedItem, Source};
 pub use kind::EvidenceKind;
 pub use ledger::{
-    Ledger, Problem, ProblemCategory, Proof, StoredItem, VerifyOptions, VerifyReport,
+    ASSAY_DIR, Ledger, Problem, ProblemCategory, Proof, StoredItem, VerifyOptions, VerifyReport,
 };
 pub use note::{Checkpoint, CheckpointSigner, VerifierKey};
 pub use sqlite::SqliteStore;

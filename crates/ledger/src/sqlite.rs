@@ -613,6 +613,28 @@ impl SqliteStore {
         }
     }
 
+    /// The recorded leaf hash of `index`, reading its tile once per `tiles` cache.
+    fn leaf_from_tiles(
+        &self,
+        tiles: &mut HashMap<u64, Vec<u8>>,
+        index: u64,
+    ) -> Result<Sha256Digest> {
+        let tile = index / TILE;
+        if let std::collections::hash_map::Entry::Vacant(v) = tiles.entry(tile) {
+            v.insert(
+                Self::read_tile(&self.conn, &self.path, tile)?
+                    .map(|(l, _)| l)
+                    .unwrap_or_default(),
+            );
+        }
+        let slot = ((index % TILE) * 32) as usize;
+        tiles
+            .get(&tile)
+            .and_then(|l| l.get(slot..slot + 32))
+            .and_then(Sha256Digest::from_slice)
+            .ok_or_else(|| self.corrupt(index, "its recorded leaf hash is missing"))
+    }
+
     fn stored_row(&self, index: u64, canonical: Vec<u8>) -> Result<StoredRow> {
         let tile = Self::read_tile(&self.conn, &self.path, index / TILE)?;
         let slot = ((index % TILE) * 32) as usize;
@@ -665,7 +687,38 @@ impl EvidenceStore for SqliteStore {
         canonical.map(|c| self.stored_row(index, c)).transpose()
     }
 
-    fn list(&self, filter: &ListFilter) -> Result<Vec<StoredRow>> {
+    fn get_many(&self, indices: &[u64]) -> Result<Vec<StoredRow>> {
+        let mut wanted = indices.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT canonical FROM items WHERE idx = ?1")
+            .map_err(|e| self.err(e))?;
+        let mut tiles: HashMap<u64, Vec<u8>> = HashMap::new();
+        let mut out = Vec::with_capacity(wanted.len());
+        for index in wanted {
+            let Ok(i) = i64::try_from(index) else {
+                continue;
+            };
+            let canonical: Option<Vec<u8>> = stmt
+                .query_row([i], |r| r.get(0))
+                .optional()
+                .map_err(|e| self.err(e))?;
+            let Some(canonical) = canonical else {
+                continue;
+            };
+            let leaf = self.leaf_from_tiles(&mut tiles, index)?;
+            out.push(StoredRow {
+                index,
+                leaf_hash: leaf,
+                canonical,
+            });
+        }
+        Ok(out)
+    }
+
+    fn list_from(&self, filter: &ListFilter, from: u64) -> Result<Vec<StoredRow>> {
         let ranges: Vec<(u64, u64)> = match &filter.kind {
             Some(kind) => self
                 .runs(Some(kind.as_str()))?
@@ -674,6 +727,11 @@ impl EvidenceStore for SqliteStore {
                 .collect(),
             None => vec![(0, u64::MAX >> 1)],
         };
+        let ranges: Vec<(u64, u64)> = ranges
+            .into_iter()
+            .filter(|(_, last)| *last >= from)
+            .map(|(first, last)| (first.max(from), last))
+            .collect();
         let subject = filter.subject.as_ref().map(|s| {
             let mut enc = Vec::new();
             crate::jcs::write_str(&mut enc, s);
@@ -721,20 +779,7 @@ impl EvidenceStore for SqliteStore {
                         continue;
                     }
                 }
-                let tile = index / TILE;
-                if let std::collections::hash_map::Entry::Vacant(v) = tiles.entry(tile) {
-                    v.insert(
-                        Self::read_tile(&self.conn, &self.path, tile)?
-                            .map(|(l, _)| l)
-                            .unwrap_or_default(),
-                    );
-                }
-                let slot = ((index % TILE) * 32) as usize;
-                let leaf = tiles
-                    .get(&tile)
-                    .and_then(|l| l.get(slot..slot + 32))
-                    .and_then(Sha256Digest::from_slice)
-                    .ok_or_else(|| self.corrupt(index, "its recorded leaf hash is missing"))?;
+                let leaf = self.leaf_from_tiles(&mut tiles, index)?;
                 out.push(StoredRow {
                     index,
                     leaf_hash: leaf,

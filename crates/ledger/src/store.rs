@@ -118,7 +118,27 @@ pub trait EvidenceStore: std::fmt::Debug {
     fn get(&self, index: u64) -> Result<Option<StoredRow>>;
 
     /// Rows matching a filter, in index order.
-    fn list(&self, filter: &ListFilter) -> Result<Vec<StoredRow>>;
+    fn list(&self, filter: &ListFilter) -> Result<Vec<StoredRow>> {
+        self.list_from(filter, 0)
+    }
+
+    /// Rows matching a filter whose index is at least `from`, in index order (an incremental reader's catch-up).
+    fn list_from(&self, filter: &ListFilter, from: u64) -> Result<Vec<StoredRow>>;
+
+    /// The rows at `indices` (any order, repeats allowed), in index order without repeats; indices past the end
+    /// are left out. Stores may override this with a faster batched read.
+    fn get_many(&self, indices: &[u64]) -> Result<Vec<StoredRow>> {
+        let mut wanted = indices.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut out = Vec::with_capacity(wanted.len());
+        for i in wanted {
+            if let Some(row) = self.get(i)? {
+                out.push(row);
+            }
+        }
+        Ok(out)
+    }
 
     /// Leaf hashes of items `0..size` in index order.
     fn leaf_hashes(&self, size: u64) -> Result<Vec<Sha256Digest>>;

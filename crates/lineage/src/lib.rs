@@ -10,13 +10,16 @@
 //! [`Finding`] written as a sentence a person understands.
 //!
 //! What this room must **not** do: print or exit (renderers return strings); collect (that is `collect`);
-//! read the clock; change the ledger.
+//! read the clock; change the ledger. The lineage index ([`index`]) is derived data beside the ledger,
+//! rebuilt from it whenever the two disagree.
 
 pub mod graph;
+pub mod index;
 pub mod render;
 pub mod trace;
 
 pub use graph::Graph;
+pub use index::{IndexUpdate, LineageIndex, TraceRead, trace_indexed};
 pub use render::{render_markdown, render_text};
 pub use trace::{Finding, Selector, Trace, trace};
 
@@ -40,4 +43,10 @@ pub enum LineageError {
     /// The ledger could not be read.
     #[error("cannot read the ledger: {message}")]
     Ledger { message: String },
+    /// The lineage index file could not be read or written.
+    #[error("lineage index {}: {message}", path.display())]
+    Index {
+        path: std::path::PathBuf,
+        message: String,
+    },
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::LineageError;
-use crate::graph::{Graph, Item, arr};
+use crate::graph::{Graph, Item, Join, arr};
 
 /// Which version of a model to trace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -228,8 +228,8 @@ fn tagger(i: &Item) -> Option<String> {
 }
 
 /// Order registry events by time, then GTO counter, then ledger index.
-fn event_order(g: &Graph, a: usize, b: usize) -> std::cmp::Ordering {
-    let (x, y) = (&g.items[a], &g.items[b]);
+pub(crate) fn event_order(g: &Graph, a: usize, b: usize) -> std::cmp::Ordering {
+    let (x, y) = (g.item(a), g.item(b));
     let c = |i: &Item| {
         i.payload
             .get("counter")
@@ -245,17 +245,17 @@ fn event_order(g: &Graph, a: usize, b: usize) -> std::cmp::Ordering {
 /// Trace a model version.
 pub fn trace(g: &Graph, selector: &Selector) -> Result<Trace, LineageError> {
     let model = selector.model();
-    let Some(events) = g.by_model.get(model) else {
+    let Some(events) = g.model_events(model) else {
         return Err(LineageError::UnknownModel {
             model: model.to_owned(),
             known: g.models(),
         });
     };
-    let mut events = events.clone();
+    let mut events = events.to_vec();
     events.sort_by(|a, b| event_order(g, *a, *b));
     let is_mlflow = events
         .iter()
-        .any(|i| g.items[*i].kind == EvidenceKind::MlflowModelVersion);
+        .any(|i| g.item(*i).kind == EvidenceKind::MlflowModelVersion);
     if is_mlflow {
         return crate::trace::mlflow::trace(g, selector, &events);
     }
@@ -264,7 +264,7 @@ pub fn trace(g: &Graph, selector: &Selector) -> Result<Trace, LineageError> {
 
 fn gto_trace(g: &Graph, selector: &Selector, events: &[usize]) -> Result<Trace, LineageError> {
     let model = selector.model();
-    let item = |i: usize| &g.items[i];
+    let item = |i: usize| g.item(i);
     let regs: Vec<usize> = events
         .iter()
         .copied()
@@ -425,7 +425,7 @@ fn gto_trace(g: &Graph, selector: &Selector, events: &[usize]) -> Result<Trace, 
 
     // Artifact identity: the LFS pointer of its path at the tagged commit.
     if let Some(blob) = r.str("artifact_blob") {
-        if let Some(&li) = g.lfs_by_blob.get(blob) {
+        if let Some(li) = g.one(Join::LfsBlob, blob) {
             let l = item(li);
             t.artifact.identity.push(Identity {
                 method: "lfs-oid".into(),
@@ -447,7 +447,7 @@ fn gto_trace(g: &Graph, selector: &Selector, events: &[usize]) -> Result<Trace, 
     let lock_blob = r.str("dvc_lock_blob").map(str::to_owned);
     let lock_stages: Vec<usize> = lock_blob
         .as_deref()
-        .and_then(|b| g.stages_by_blob.get(b))
+        .and_then(|b| g.get(Join::StageBlob, b))
         .map(|v| {
             v.iter()
                 .copied()
@@ -553,7 +553,7 @@ fn gto_trace(g: &Graph, selector: &Selector, events: &[usize]) -> Result<Trace, 
 
     // Deployments recorded for this model version.
     for key in [format!("model:{model}"), node.clone()] {
-        for &d in g.deployments.get(&key).into_iter().flatten() {
+        for &d in g.get(Join::Deployment, &key).into_iter().flatten() {
             let it = item(d);
             let v = it.str("version");
             if v.is_none() || v == Some(version.as_str()) {
@@ -588,17 +588,17 @@ fn cmd_str(v: Option<&Value>) -> Option<String> {
 /// Start/end and user of an OpenLineage run of the training job, when the events name it.
 type OlRun = ((Option<String>, Option<String>), Option<String>);
 fn ol_training_run(g: &Graph, stage: &str, artifact: Option<&str>) -> Option<OlRun> {
-    let runs = artifact.and_then(|a| g.ol_by_output_name.get(a))?;
-    let first = g.items.get(*runs.first()?)?;
+    let runs = artifact.and_then(|a| g.get(Join::OlOutputName, a))?;
+    let first = g.try_item(*runs.first()?)?;
     let run_id = first
         .payload
         .pointer("/run/runId")
         .and_then(Value::as_str)?;
-    let events = g.ol_by_run.get(run_id)?;
+    let events = g.get(Join::OlRun, run_id)?;
     let mut start = None;
     let mut end = None;
     for &e in events {
-        let it = &g.items[e];
+        let it = g.item(e);
         match it.str("eventType") {
             Some("START") => start = Some(ts(it)),
             Some("COMPLETE") | Some("FAIL") | Some("ABORT") => end = Some(ts(it)),
@@ -629,9 +629,9 @@ pub(crate) fn code_at(
         dirty: None,
         evidence: vec![pointer_index],
     };
-    match g.commits.get(commit) {
-        Some(&ci) => {
-            let c = &g.items[ci];
+    match g.one(Join::Commit, commit) {
+        Some(ci) => {
+            let c = g.item(ci);
             code.signed = c.payload.get("signed").and_then(Value::as_bool);
             code.signature_format = c.str("signature_format").map(str::to_owned);
             code.author = c.payload.get("author").and_then(|a| {
@@ -676,7 +676,7 @@ fn pipeline_walk(
     commit: &str,
     run_node: &str,
 ) {
-    let item = |i: usize| &g.items[i];
+    let item = |i: usize| g.item(i);
     // out hash → stage producing it, within this lock.
     let mut out_of: BTreeMap<String, usize> = BTreeMap::new();
     for &i in by_name.values() {
@@ -746,7 +746,7 @@ fn pipeline_walk(
                     evidence: vec![s.index],
                 });
             }
-            for &di in g.dvc_data_by_hash.get(hash).into_iter().flatten().take(1) {
+            for &di in g.get(Join::DvcDataHash, hash).into_iter().flatten().take(1) {
                 let dv = item(di);
                 ds.evidence.push(dv.index);
                 ds.identity.push(Identity {
@@ -762,12 +762,14 @@ fn pipeline_walk(
             }
             // Upstream jobs from OpenLineage: by dataset version equal to the hash, or by name.
             let mut jobs: Vec<usize> = g
-                .ol_by_output_version
-                .get(hash)
-                .cloned()
+                .get(Join::OlOutputVersion, hash)
+                .map(<[usize]>::to_vec)
                 .unwrap_or_default();
             if jobs.is_empty() {
-                jobs = g.ol_by_output_name.get(path).cloned().unwrap_or_default();
+                jobs = g
+                    .get(Join::OlOutputName, path)
+                    .map(<[usize]>::to_vec)
+                    .unwrap_or_default();
             }
             for &j in &jobs {
                 let e = item(j);
@@ -897,7 +899,7 @@ pub(crate) mod mlflow {
         events: &[usize],
     ) -> Result<Trace, LineageError> {
         let model = selector.model();
-        let item = |i: usize| &g.items[i];
+        let item = |i: usize| g.item(i);
         let mvs: Vec<usize> = events
             .iter()
             .copied()
@@ -1024,7 +1026,7 @@ pub(crate) mod mlflow {
             });
             return Ok(t);
         };
-        let Some(&ri) = g.mlflow_runs.get(run_id) else {
+        let Some(ri) = g.one(Join::MlflowRun, run_id) else {
             t.findings.push(Finding {
                 code: "no-run",
                 message: format!(
@@ -1116,14 +1118,14 @@ pub(crate) mod mlflow {
                 hashes.push(h.to_owned());
             }
             for h in hashes {
-                if let Some(&di) = g.dvc_data_by_hash.get(&h).and_then(|v| v.first()) {
+                if let Some(&di) = g.get(Join::DvcDataHash, &h).and_then(|v| v.first()) {
                     ds.identity.push(Identity {
                         method: "dvc-md5".into(),
                         value: h.clone(),
                         content_hash: true,
                         evidence: vec![item(di).index],
                     });
-                } else if let Some(&li) = g.lfs_by_oid.get(&h).and_then(|v| v.first()) {
+                } else if let Some(&li) = g.get(Join::LfsOid, &h).and_then(|v| v.first()) {
                     ds.identity.push(Identity {
                         method: "lfs-oid".into(),
                         value: h.clone(),
@@ -1132,7 +1134,7 @@ pub(crate) mod mlflow {
                     });
                 }
             }
-            if let Some(jobs) = g.ol_by_output_name.get(name) {
+            if let Some(jobs) = g.get(Join::OlOutputName, name) {
                 for &j in jobs {
                     push_job(&mut t, item(j));
                 }

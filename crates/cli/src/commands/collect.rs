@@ -7,6 +7,7 @@ use std::path::Path;
 use jiff::Timestamp;
 
 use assay_collect::{CollectError, RunSummary};
+use assay_lineage::{IndexUpdate, LineageIndex};
 
 use super::ledger::open_ledger;
 use super::plural;
@@ -19,7 +20,10 @@ use crate::{CommandResult, ExitStatus};
 
 pub fn run(args: &CollectArgs, settings: &Settings) -> CommandResult {
     let printer = settings.printer();
-    let summaries = collect(
+    let Collected {
+        sources: summaries,
+        index,
+    } = collect(
         &settings.config,
         &settings.workspace,
         &args.sources,
@@ -27,7 +31,13 @@ pub fn run(args: &CollectArgs, settings: &Settings) -> CommandResult {
         settings.quiet > 0 || settings.json,
     )?;
     if printer.json_mode() {
-        printer.json(&serde_json::json!({ "sources": summaries }))?;
+        let index = match &index {
+            Ok(u) => {
+                serde_json::json!({ "covered": u.covered, "indexed": u.indexed, "rebuilt": u.rebuilt })
+            }
+            Err(e) => serde_json::json!({ "error": e }),
+        };
+        printer.json(&serde_json::json!({ "sources": summaries, "lineage_index": index }))?;
         return Ok(ExitStatus::Success);
     }
     let mut out = String::new();
@@ -50,6 +60,12 @@ pub fn run(args: &CollectArgs, settings: &Settings) -> CommandResult {
         paint(style::HEADING, "Collected"),
         out.trim_end()
     ))?;
+    if let Err(e) = &index {
+        printer.note(format!(
+            "{} the lineage index was not updated ({e}); `assay trace` rebuilds it",
+            paint(style::WARN, "note:")
+        ))?;
+    }
     printer.note(format!(
         "\n{}\n  {}",
         paint(style::HEADING, "Next"),
@@ -61,14 +77,24 @@ pub fn run(args: &CollectArgs, settings: &Settings) -> CommandResult {
     Ok(ExitStatus::Success)
 }
 
-/// Collect the selected sources of the description at `config`; shared with `assay demo`.
+/// What a collection did.
+pub struct Collected {
+    /// One summary per source run.
+    pub sources: Vec<RunSummary>,
+    /// The lineage index update after the run. The index is derived from the ledger, so a failure here does not
+    /// fail the collection: `assay trace` brings the index up to date (or reads the ledger whole) itself.
+    pub index: Result<IndexUpdate, String>,
+}
+
+/// Collect the selected sources of the description at `config`, then bring the lineage index up to date;
+/// shared with `assay demo`.
 pub fn collect(
     config: &Path,
     workspace: &Path,
     only: &[String],
     now: Timestamp,
     quiet: bool,
-) -> Result<Vec<RunSummary>, miette::Report> {
+) -> Result<Collected, miette::Report> {
     let scope = super::scope::load(config)?;
     let tables: Vec<(String, toml::Table)> = scope
         .description
@@ -145,5 +171,13 @@ pub fn collect(
         progress.finish();
         out.push(result.map_err(explain)?);
     }
-    Ok(out)
+    let mut progress = ProgressLine::new("indexing lineage", quiet);
+    let index = LineageIndex::open_updated(&ledger)
+        .map(|(_, u)| u)
+        .map_err(|e| e.to_string());
+    progress.finish();
+    Ok(Collected {
+        sources: out,
+        index,
+    })
 }

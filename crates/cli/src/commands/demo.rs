@@ -235,7 +235,7 @@ fn collect_and_trace(
     now: Timestamp,
 ) -> Result<Lineage, miette::Report> {
     let ws = &built.root;
-    let collected = super::collect::collect(config, ws, &[], now, true)?;
+    let collected = super::collect::collect(config, ws, &[], now, true)?.sources;
     let Some(key) = signer(ws)? else {
         return Err(diagnostics::error(
             "the demo's signing key is missing",

@@ -1,7 +1,7 @@
 //! `assay trace MODEL[@VERSION|:ALIAS|#STAGE] [--format text|json|md]`: how a model version was made, from the
 //! evidence in the ledger, with every broken link as a finding (exit 1 when there is one).
 
-use assay_lineage::{Graph, LineageError, Selector, Trace};
+use assay_lineage::{Graph, LineageError, LineageIndex, Selector, Trace, trace_indexed};
 
 use super::ledger::open_ledger;
 use crate::args::{TraceArgs, TraceFormat};
@@ -12,7 +12,11 @@ use crate::{CommandResult, ExitStatus};
 
 pub fn run(args: &TraceArgs, settings: &Settings) -> CommandResult {
     let printer = settings.printer();
-    let t = trace(&settings.workspace, &args.model)?;
+    let t = if args.no_index {
+        trace_whole(&settings.workspace, &args.model)?
+    } else {
+        trace(&settings.workspace, &args.model)?
+    };
     let format = if settings.json {
         TraceFormat::Json
     } else {
@@ -60,12 +64,30 @@ pub fn text(t: &Trace) -> String {
     }
 }
 
-/// Build the graph from the workspace's ledger and trace one selector; shared with `assay demo`.
+/// Trace one selector through the lineage index, reading only the items the walk needs; shared with `assay
+/// demo`. When the index cannot be opened or brought up to date (a read-only workspace, say), the ledger is
+/// read whole instead: the answer is the same, only slower.
 pub fn trace(workspace: &std::path::Path, selector: &str) -> Result<Trace, miette::Report> {
     let sel = Selector::parse(selector).map_err(lineage_error)?;
     let ledger = open_ledger(workspace, false)?;
-    let graph = Graph::load(&ledger).map_err(lineage_error)?;
-    assay_lineage::trace(&graph, &sel).map_err(lineage_error)
+    match LineageIndex::open_updated(&ledger) {
+        Ok((index, _)) => trace_indexed(&ledger, &index, &sel)
+            .map(|(t, _)| t)
+            .map_err(lineage_error),
+        Err(_) => whole(&ledger, &sel),
+    }
+}
+
+/// Trace one selector from every lineage item of the ledger, without the index.
+pub fn trace_whole(workspace: &std::path::Path, selector: &str) -> Result<Trace, miette::Report> {
+    let sel = Selector::parse(selector).map_err(lineage_error)?;
+    let ledger = open_ledger(workspace, false)?;
+    whole(&ledger, &sel)
+}
+
+fn whole(ledger: &assay_ledger::Ledger, sel: &Selector) -> Result<Trace, miette::Report> {
+    let graph = Graph::load(ledger).map_err(lineage_error)?;
+    assay_lineage::trace(&graph, sel).map_err(lineage_error)
 }
 
 fn lineage_error(e: LineageError) -> miette::Report {
@@ -80,6 +102,10 @@ fn lineage_error(e: LineageError) -> miette::Report {
         LineageError::NotFound { known, .. } if known.is_empty() => "the ledger holds none; run `assay collect` after registering".to_owned(),
         LineageError::NotFound { known, .. } => format!("known: {}", known.join(", ")),
         LineageError::Ledger { .. } => "run `assay verify` to check the ledger".to_owned(),
+        LineageError::Index { path, .. } => format!(
+            "the lineage index is derived data: delete {} and run the command again, or pass --no-index",
+            path.display()
+        ),
     };
     diagnostics::error(e.to_string(), help)
 }
