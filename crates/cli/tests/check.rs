@@ -174,8 +174,8 @@ fn bad_dates_exit_2_with_a_hint() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("ends before it starts"));
 }
 
-/// The SARIF 2.1.0 schema's required structure, checked by hand (the official schema file is not
-/// available offline here): version, runs[].tool.driver.name, rules with ids, results with message.text,
+/// What the report promises beyond the schema (which `tests/sarif.rs` checks with Microsoft's SARIF
+/// Multitool): version, runs[].tool.driver.name, rules with ids, results with message.text,
 /// a ruleId that names a rule, `kind`/`level` from the schema's enums, and level `none` unless kind is
 /// `fail`.
 fn assert_sarif_2_1_0(v: &Value) {

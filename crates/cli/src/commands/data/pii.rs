@@ -127,7 +127,8 @@ fn sarif(r: &PiiReport) -> serde_json::Value {
         .map(|e| {
             json!({
                 "id": e.name(),
-                "name": e.name(),
+                // SARIF wants `name` readable and different from the opaque `id` (rule SARIF1001).
+                "name": format!("{}InData", pascal(e.name())),
                 "shortDescription": { "text": format!("{} found in data", e.name().replace('_', " ").to_lowercase()) },
                 "defaultConfiguration": { "level": if e.is_secret() { "error" } else { "warning" } },
             })
@@ -252,4 +253,17 @@ pub fn redact(args: &RedactArgs, settings: &Settings) -> CommandResult {
         printer.note(recorded_note(index, EvidenceKind::PiiTransform, &subject))?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// `EMAIL_ADDRESS` → `EmailAddress`.
+fn pascal(id: &str) -> String {
+    id.split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + &c.as_str().to_ascii_lowercase(),
+                None => String::new(),
+            }
+        })
+        .collect()
 }
