@@ -98,6 +98,25 @@ pub enum Command {
     Check(CheckArgs),
     /// Draw a reproducible sample of a control's occurrences over a period, for an auditor.
     Sample(SampleArgs),
+    /// Your own controls in the workspace's controls/ folder: run their test cases.
+    #[command(subcommand)]
+    Controls(ControlsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ControlsCommand {
+    /// Run the test cases (note, input, expected) of the workspace's controls (and the built-ins with --builtin).
+    Test(ControlsTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ControlsTestArgs {
+    /// Only these control ids.
+    #[arg(value_name = "ID")]
+    pub ids: Vec<String>,
+    /// Also run the built-in controls' cases.
+    #[arg(long)]
+    pub builtin: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -18,7 +18,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::args::{CatalogCommand, Cli, Command, EvidenceCommand, ScanCommand, ScopeCommand};
+use crate::args::{
+    CatalogCommand, Cli, Command, ControlsCommand, EvidenceCommand, ScanCommand, ScopeCommand,
+};
 use crate::settings::Settings;
 
 /// How a command ended.
@@ -103,6 +105,7 @@ fn run(command: Command, settings: &Settings) -> CommandResult {
         Command::Scan(ScanCommand::Models(args)) => commands::scan::models(&args, settings),
         Command::Check(args) => commands::check::check(&args, settings),
         Command::Sample(args) => commands::check::sample(&args, settings),
+        Command::Controls(ControlsCommand::Test(args)) => commands::controls::test(&args, settings),
     }
 }
 

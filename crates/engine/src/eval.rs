@@ -430,9 +430,23 @@ pub fn evaluate(
     scope: &ScopeView,
     window: Window,
 ) -> Result<Report, EngineError> {
-    let mut results = Vec::with_capacity(catalog.controls.len());
+    evaluate_with(catalog, &[], evidence, scope, window)
+}
+
+/// Evaluate every control of the catalog and then the workspace's own controls.
+pub fn evaluate_with(
+    catalog: &Catalog,
+    custom: &[ControlEngine],
+    evidence: &EvidenceSet,
+    scope: &ScopeView,
+    window: Window,
+) -> Result<Report, EngineError> {
+    let mut results = Vec::with_capacity(catalog.controls.len() + custom.len());
     for control in &catalog.controls {
         let engine = ControlEngine::builtin(control)?;
+        results.push(engine.evaluate(evidence, scope, window)?);
+    }
+    for engine in custom {
         results.push(engine.evaluate(evidence, scope, window)?);
     }
     Ok(report(catalog, scope, window, results))

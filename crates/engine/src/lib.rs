@@ -15,6 +15,7 @@
 //! turned into a pass or a fail here or anywhere downstream.
 
 mod cases;
+mod custom;
 mod eval;
 mod model;
 mod period;
@@ -22,7 +23,8 @@ mod render;
 mod sample;
 
 pub use cases::{CaseOutcome, run_cases};
-pub use eval::{ControlEngine, evaluate};
+pub use custom::{CustomControl, load_custom_controls};
+pub use eval::{ControlEngine, evaluate, evaluate_with};
 pub use model::{
     CategoryReadiness, ComponentView, ControlResult, Counts, CriterionStatus, EvidenceSet,
     Exception, ExclusionView, Item, Occurrence, PeriodResult, Report, ScopeView, Status, TeamView,
@@ -62,4 +64,12 @@ pub enum EngineError {
     },
     #[error("{message}")]
     Sample { message: String },
+    /// A file of a workspace control (`controls/`) is missing or wrong.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    Custom {
+        path: std::path::PathBuf,
+        line: Option<usize>,
+        message: String,
+        hint: String,
+    },
 }

@@ -64,9 +64,15 @@ pub fn parse_period(raw: &str) -> Result<(Timestamp, Timestamp), miette::Report>
 
 /// Every evidence item of the kinds the catalog's controls read.
 pub fn load_evidence(ledger: &Ledger, catalog: &Catalog) -> Result<EvidenceSet, miette::Report> {
-    let kinds: BTreeSet<&str> = catalog
-        .controls
-        .iter()
+    load_evidence_for(ledger, catalog.controls.iter())
+}
+
+/// Every evidence item of the kinds these controls read.
+pub fn load_evidence_for<'a>(
+    ledger: &Ledger,
+    controls: impl Iterator<Item = &'a assay_catalog::Control>,
+) -> Result<EvidenceSet, miette::Report> {
+    let kinds: BTreeSet<&str> = controls
         .flat_map(|c| c.evidence.iter().map(String::as_str))
         .collect();
     let mut items = Vec::new();
@@ -212,13 +218,21 @@ pub fn check_ledger(
     now: Timestamp,
 ) -> Result<CheckRun, miette::Report> {
     let catalog = super::catalog()?;
-    let evidence = load_evidence(ledger, catalog)?;
-    let report = assay_engine::evaluate(catalog, &evidence, view, window).map_err(|e| {
-        diagnostics::error(
-            e.to_string(),
-            "this is a defect in a built-in control test; please report it",
-        )
-    })?;
+    let custom = super::controls::workspace_controls(ledger.workspace(), catalog)?;
+    let engines = custom
+        .iter()
+        .map(|c| c.engine())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(super::controls::engine_error)?;
+    let evidence = load_evidence_for(
+        ledger,
+        catalog
+            .controls
+            .iter()
+            .chain(custom.iter().map(|c| &c.control)),
+    )?;
+    let report = assay_engine::evaluate_with(catalog, &engines, &evidence, view, window)
+        .map_err(super::controls::engine_error)?;
     let previous = last_result(ledger)?;
     let regressions = previous
         .as_ref()

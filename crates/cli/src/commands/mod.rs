@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod check;
 pub mod collect;
 pub mod completions;
+pub mod controls;
 pub mod data;
 pub mod demo;
 pub mod evidence;
