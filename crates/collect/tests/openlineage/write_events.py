@@ -226,28 +226,16 @@ def events():
             ],
         )
     )
-    out.append(
-        DatasetEvent(
-            eventTime=at(41),
+    def dataset_event(minutes, name, facets, tz=timezone.utc):
+        return DatasetEvent(
+            eventTime=at(minutes, tz),
             producer=PRODUCER,
-            dataset=StaticDataset(
-                namespace="s3://kestrel-features",
-                name="features",
-                facets={"schema": schema(), "version": version("v42")},
-            ),
+            dataset=StaticDataset(namespace="s3://kestrel-features", name=name, facets=facets),
         )
-    )
-    out.append(
-        DatasetEvent(
-            eventTime=at(42, CEST),
-            producer=PRODUCER,
-            dataset=StaticDataset(
-                namespace="s3://kestrel-features",
-                name="features/old",
-                facets={"version": dataset_version_dataset.DatasetVersionDatasetFacet(datasetVersion="", deleted=True)},
-            ),
-        )
-    )
+
+    out.append(dataset_event(41, "features", {"schema": schema(), "version": version("v42")}))
+    deleted = dataset_version_dataset.DatasetVersionDatasetFacet(datasetVersion="", deleted=True)
+    out.append(dataset_event(42, "features/old", {"version": deleted}, CEST))
     return out
 
 
