@@ -132,8 +132,7 @@ const HINT_REQUIRED: &str = "add the field; the 2-0-2 spec requires it";
 const HINT_TYPE: &str = "give the field the JSON type the 2-0-2 spec defines";
 const HINT_TIME: &str = "write an RFC 3339 date-time with an offset, e.g. 2025-01-19T10:00:00.000Z";
 const HINT_URI: &str = "write an absolute URI with a scheme, e.g. https://example.com/my-producer";
-const HINT_UUID: &str =
-    "use a UUID, e.g. one the OpenLineage client generates (UUIDv7): 0194…-7…-…";
+const HINT_UUID: &str = "use a UUID such as 0195506c-1f3b-7c6e-9a41-3d5f2b8e7a10 (the OpenLineage client makes UUIDv7 run ids)";
 const HINT_ONEOF: &str = "a RunEvent has run and job, a JobEvent job and no run, a DatasetEvent dataset and not both job and run";
 
 fn invalid(pointer: &str, reason: impl Into<String>, hint: &'static str) -> Invalid {
