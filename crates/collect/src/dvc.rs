@@ -4,11 +4,17 @@
 //! Items (subject `repo:NAME`, `observed_at` = the commit's committer time, locator `NAME@SHA:PATH`):
 //! * `dvc.stage` — one per stage of a changed `dvc.lock` (with the hashes of its deps and outs, its params, and,
 //!   for every dep tracked by git, whether the committed file has the hash the lock records), and one per
-//!   changed `dvc.yaml` (the pipeline definition and its `artifacts:`);
+//!   changed `dvc.yaml` (the pipeline definition, `foreach`/`matrix` stages expanded to the names DVC generates
+//!   and `${…}` filled in from `vars:` and `params.yaml`, see [`expand`]; and its `artifacts:`). A lock stage
+//!   records `defined_in`: the `dvc.yaml` stage it was generated from at the same commit (`null` if none);
 //! * `dvc.dataset` — one per changed `*.dvc` file (its outs, and for `dvc import` the source repo and commit);
 //! * `dvc.params` — one per changed params file, flattened to dotted keys.
 //!
-//! A file that does not parse is recorded with `parse_error` (history cannot be fixed; the trace reports it).
+//! A file that does not parse is recorded with `parse_error` (history cannot be fixed; the trace reports it); a
+//! `dvc.yaml` stage that cannot be expanded is recorded with `expand_errors` (file, stage, reason) and kept as
+//! written.
+
+pub mod expand;
 
 use std::collections::BTreeMap;
 
@@ -123,6 +129,51 @@ fn join(dir: &str, rel: &str) -> String {
     }
 }
 
+/// Expand a `dvc.yaml` read from a commit; `vars:` files and `params.yaml` are read from the same tree.
+fn expand_at(
+    repo: &Repo,
+    tree: ObjectId,
+    yaml_path: &str,
+    doc: &Value,
+) -> Result<expand::Expanded, CollectError> {
+    let dir = parent_dir(yaml_path);
+    let mut git_err = None;
+    let mut load = |rel: &str| -> Result<Option<Value>, String> {
+        let path = join(dir, rel);
+        let read = repo
+            .blob_at(tree, &path)
+            .and_then(|b| b.map(|b| repo.blob(b)).transpose());
+        match read {
+            Ok(Some(bytes)) => parse_params_file(&path, &bytes).map(Some),
+            Ok(None) => Ok(None),
+            Err(e) => {
+                git_err = Some(e);
+                Ok(None)
+            }
+        }
+    };
+    let expanded = expand::expand(yaml_path, doc, &mut load);
+    match git_err {
+        Some(e) => Err(e),
+        None => Ok(expanded),
+    }
+}
+
+/// A params (or `vars:`) file by its extension: YAML, JSON or TOML.
+pub fn parse_params_file(path: &str, bytes: &[u8]) -> Result<Value, String> {
+    if path.ends_with(".json") {
+        serde_json::from_slice(bytes).map_err(|e| e.to_string())
+    } else if path.ends_with(".toml") {
+        std::str::from_utf8(bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|t| toml::from_str::<Value>(t).map_err(|e| e.to_string()))
+    } else if path.ends_with(".yaml") || path.ends_with(".yml") {
+        yaml(bytes)
+    } else {
+        Err("only YAML, JSON and TOML params files are read".into())
+    }
+}
+
 /// Parse YAML into JSON.
 pub fn yaml(bytes: &[u8]) -> Result<Value, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
@@ -140,6 +191,7 @@ pub fn params_files_of(doc: &Value) -> Vec<String> {
     }
     if let Some(stages) = doc.get("stages").and_then(Value::as_object) {
         for stage in stages.values() {
+            let stage = stage.get("do").unwrap_or(stage);
             match stage.get("params") {
                 Some(Value::Array(list)) => {
                     for p in list {
@@ -241,7 +293,22 @@ fn file_evidence(
                     now,
                 ));
             }
+            let yaml_path = join(dir, "dvc.yaml");
+            let definition = match repo.blob_at(c.tree, &yaml_path)? {
+                Some(b) => match yaml(&repo.blob(b)?) {
+                    Ok(d) => Some(expand_at(repo, c.tree, &yaml_path, &d)?),
+                    Err(_) => None,
+                },
+                None => None,
+            };
             for (stage, body) in &stages {
+                let defined_in = definition.as_ref().and_then(|d| d.get(stage)).map(|st| {
+                    let (group, key) = st
+                        .generated
+                        .clone()
+                        .map_or((stage.clone(), None), |(g, k)| (g, Some(k)));
+                    json!({ "file": yaml_path, "stage": group, "key": key })
+                });
                 let deps = entries(repo, c, dir, body.get("deps"), true)?;
                 let outs = entries(repo, c, dir, body.get("outs"), false)?;
                 let params = body.get("params").cloned().unwrap_or(Value::Null);
@@ -257,37 +324,48 @@ fn file_evidence(
                         "deps": deps,
                         "outs": outs,
                         "params": params,
+                        "defined_in": defined_in,
                     })),
                     now,
                 ));
             }
         }
         "dvc.yaml" => {
+            let expanded = expand_at(repo, c.tree, path, &doc)?;
             let mut stages = Map::new();
-            if let Some(s) = doc.get("stages").and_then(Value::as_object) {
-                for (k, v) in s {
-                    stages.insert(
-                        k.clone(),
-                        json!({
-                            "cmd": v.get("cmd").cloned().unwrap_or(Value::Null),
-                            "deps": v.get("deps").cloned().unwrap_or(json!([])),
-                            "outs": v.get("outs").cloned().unwrap_or(json!([])),
-                            "params": v.get("params").cloned().unwrap_or(json!([])),
-                        }),
-                    );
+            for st in &expanded.stages {
+                let v = &st.body;
+                let mut m = json!({
+                    "cmd": v.get("cmd").cloned().unwrap_or(Value::Null),
+                    "deps": v.get("deps").cloned().unwrap_or(json!([])),
+                    "outs": v.get("outs").cloned().unwrap_or(json!([])),
+                    "params": v.get("params").cloned().unwrap_or(json!([])),
+                });
+                if let Some((group, key)) = &st.generated {
+                    m["group"] = json!(group);
+                    m["key"] = json!(key);
                 }
+                stages.insert(st.name.clone(), m);
+            }
+            let mut payload = json!({
+                "definition": true,
+                "stages": stages,
+                "artifacts": doc.get("artifacts").cloned().unwrap_or(Value::Null),
+                "params_files": params_files_of(&doc),
+            });
+            if !expanded.errors.is_empty() {
+                payload["expand_errors"] = expanded
+                    .errors
+                    .iter()
+                    .map(|e| json!({ "file": e.file, "stage": e.stage, "message": e.message }))
+                    .collect();
             }
             out.push(evidence(
                 EvidenceKind::DvcStage,
                 repo,
                 c,
                 locator,
-                base(json!({
-                    "definition": true,
-                    "stages": stages,
-                    "artifacts": doc.get("artifacts").cloned().unwrap_or(Value::Null),
-                    "params_files": params_files_of(&doc),
-                })),
+                base(payload),
                 now,
             ));
         }
@@ -416,17 +494,7 @@ fn params_evidence(
     bytes: &[u8],
     now: jiff::Timestamp,
 ) -> Evidence {
-    let parsed: Result<Value, String> = if path.ends_with(".json") {
-        serde_json::from_slice(bytes).map_err(|e| e.to_string())
-    } else if path.ends_with(".toml") {
-        std::str::from_utf8(bytes)
-            .map_err(|e| e.to_string())
-            .and_then(|t| toml::from_str::<Value>(t).map_err(|e| e.to_string()))
-    } else if path.ends_with(".yaml") || path.ends_with(".yml") {
-        yaml(bytes)
-    } else {
-        Err("only YAML, JSON and TOML params files are read".into())
-    };
+    let parsed = parse_params_file(path, bytes);
     let mut payload = json!({
         "repo": repo.name,
         "commit": c.id.to_string(),
