@@ -33,7 +33,7 @@ macro_rules! policies {
 }
 
 policies![
-    "DEP-05", "ING-01", "ING-02", "ING-03", "ING-05", "MON-01", "MON-02", "ORG-07", "ORG-10",
+    "DEP-01", "DEP-05", "ING-01", "ING-02", "ING-03", "ING-05", "MON-01", "MON-02", "ORG-07", "ORG-10",
     "REG-01", "SUP-05", "TRN-01", "TRN-02", "TRN-04",
 ];
 

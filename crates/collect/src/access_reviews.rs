@@ -1,13 +1,16 @@
 //! Access reviews from CSV or JSON records: one `access_review` per completed review, subject `system:NAME`
-//! (or the system as written when it already names a component, e.g. `store:curated-features`), observed at the
-//! review date.
+//! (or the system as written when it already names a component, e.g. `store:curated-features`), with the review
+//! `date` in the payload.
+//!
+//! A review register export is a snapshot: "as of the export, these are the reviews done". Items are observed at
+//! the export time (the entry's `at`, else the file's modification time), not at the review date, so a system
+//! whose last review is long past still reaches the SUP-03 test and fails there, instead of silently dropping out
+//! of the control's look-back window.
 //!
 //! Columns / keys: `system`, `reviewer`, `date` (required); `population` (accounts reviewed), `removals` (a count,
 //! or in JSON a list of the accounts removed; in CSV a count or names separated by `;`), `period` (e.g.
 //! `2026-Q3`), `id`, `notes` (optional). CSV files have a header row; fields may be quoted (`"a, b"`, `""` for a
 //! quote). JSON files hold an array of records, `{"reviews": [...]}`, or one record per line.
-
-use std::path::PathBuf;
 
 use assay_ledger::EvidenceKind;
 use serde_json::{Map, Value, json};
@@ -233,13 +236,13 @@ pub fn parse_reviews_json(text: &str) -> Result<Vec<AccessReview>, CollectError>
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessReviewsConfig {
-    pub files: Vec<PathBuf>,
+    pub files: Vec<exports::FileSpec>,
 }
 
 impl AccessReviewsConfig {
     pub fn from_table(table: &toml::Table) -> Result<Self, CollectError> {
         Ok(AccessReviewsConfig {
-            files: exports::files_key(SOURCE, table, "exports/access-reviews.csv")?,
+            files: exports::file_specs(SOURCE, table, "exports/access-reviews.csv")?,
         })
     }
 }
@@ -263,29 +266,41 @@ impl crate::Collector for AccessReviewsCollector {
 
     fn collect(&self, ctx: &mut crate::Context<'_>) -> Result<crate::Collected, CollectError> {
         let mut out = crate::Collected::default();
-        for path in exports::expand(SOURCE, ctx.workspace, &self.config.files, &["csv", "json", "jsonl"])? {
-            let (text, _) = exports::read(SOURCE, &path)?;
-            let is_csv = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-            let reviews = if is_csv {
-                parse_reviews_csv(&text)
-            } else {
-                parse_reviews_json(&text)
-            }
-            .map_err(exports::in_file(&path))?;
-            let rel = exports::rel(&path, ctx.workspace);
-            for r in reviews {
-                out.evidence.push(exports::item(
-                    EvidenceKind::AccessReview,
-                    r.subject,
-                    SOURCE,
-                    format!("{rel}#{}", r.position.replace("line ", "L")),
-                    r.date,
-                    ctx.now,
-                    r.payload,
-                ));
+        for spec in &self.config.files {
+            let paths = exports::expand(
+                SOURCE,
+                ctx.workspace,
+                std::slice::from_ref(&spec.path),
+                &["csv", "json", "jsonl"],
+            )?;
+            for path in paths {
+                let (text, modified) = exports::read(SOURCE, &path)?;
+                let exported = spec.at.or(modified).unwrap_or(ctx.now);
+                let is_csv = path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+                let reviews = if is_csv {
+                    parse_reviews_csv(&text)
+                } else {
+                    parse_reviews_json(&text)
+                }
+                .map_err(exports::in_file(&path))?;
+                let rel = exports::rel(&path, ctx.workspace);
+                for mut r in reviews {
+                    if let Value::Object(m) = &mut r.payload {
+                        m.insert("exported_at".into(), json!(iso(exported)));
+                    }
+                    out.evidence.push(exports::item(
+                        EvidenceKind::AccessReview,
+                        spec.subject.clone().unwrap_or(r.subject),
+                        SOURCE,
+                        format!("{rel}#{}", r.position.replace("line ", "L")),
+                        exported,
+                        ctx.now,
+                        r.payload,
+                    ));
+                }
             }
         }
         Ok(out)

@@ -36,6 +36,71 @@ pub(crate) fn files_key(
     Ok(out)
 }
 
+/// A file (or folder) to read, with the time its contents were produced when the file's modification time is
+/// not it, and the subject its items are about when the default is not wanted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileSpec {
+    pub path: PathBuf,
+    pub at: Option<Timestamp>,
+    pub subject: Option<String>,
+}
+
+/// `files = ["path", { path = "…", at = "RFC 3339 time", subject = "…" }]` (required, non-empty).
+pub(crate) fn file_specs(
+    source: &str,
+    table: &toml::Table,
+    example: &str,
+) -> Result<Vec<FileSpec>, CollectError> {
+    let bad = |reason: &str| CollectError::Config {
+        source_name: source.into(),
+        key: "files".into(),
+        reason: reason.into(),
+    };
+    let list = table
+        .get("files")
+        .and_then(|v| v.as_array())
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| bad(&format!("must be a non-empty list of files or folders, e.g. files = [\"{example}\"]")))?;
+    let mut files = Vec::new();
+    for v in list {
+        files.push(match v {
+            toml::Value::String(p) => FileSpec {
+                path: p.into(),
+                at: None,
+                subject: None,
+            },
+            toml::Value::Table(t) => {
+                let path = t
+                    .get("path")
+                    .and_then(|p| p.as_str())
+                    .ok_or_else(|| bad("entries written as tables need `path = \"…\"`"))?;
+                let at = match t.get("at") {
+                    None => None,
+                    Some(toml::Value::String(s)) => Some(s.clone()),
+                    Some(toml::Value::Datetime(d)) => Some(d.to_string()),
+                    Some(_) => return Err(bad("`at` must be an RFC 3339 time")),
+                };
+                let at = match at {
+                    None => None,
+                    Some(s) => Some(parse_time(&s).ok_or_else(|| bad("`at` must be an RFC 3339 time"))?),
+                };
+                let subject = match t.get("subject") {
+                    None => None,
+                    Some(toml::Value::String(s)) => Some(s.clone()),
+                    Some(_) => return Err(bad("`subject` must be a string")),
+                };
+                FileSpec {
+                    path: path.into(),
+                    at,
+                    subject,
+                }
+            }
+            _ => return Err(bad("entries must be paths or { path, at, subject } tables")),
+        });
+    }
+    Ok(files)
+}
+
 /// An optional list of strings.
 pub(crate) fn strings_key(
     source: &str,

@@ -39,7 +39,7 @@ use jiff::Timestamp;
 
 pub use config::{RepoSpec, SourceConfig, configure};
 pub use error::CollectError;
-pub use exports::{parse_time, ticket_keys};
+pub use exports::{FileSpec, parse_time, ticket_keys};
 
 /// What a collector needs from its caller: the workspace, the ledger (to read cursors), the time, progress.
 pub struct Context<'a> {

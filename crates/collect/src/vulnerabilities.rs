@@ -382,71 +382,22 @@ fn npm(doc: &Value) -> Result<Vec<Finding>, CollectError> {
     Ok(out)
 }
 
-/// One report to read, with the time of its scan when the file's modification time is not it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportSpec {
-    pub path: PathBuf,
-    pub scanned_at: Option<Timestamp>,
-    pub subject: Option<String>,
-}
-
 /// `[source.vulnerabilities]`: scanner reports (files or folders of `.json`).
 ///
 /// ```toml
 /// [source.vulnerabilities]
-/// files = ["scans/latest", { path = "scans/2026-10-05/pip-audit.json", scanned_at = "2026-10-05T06:00:00Z", subject = "service:score-api" }]
+/// files = ["scans/latest", { path = "scans/2026-10-05/pip-audit.json", at = "2026-10-05T06:00:00Z", subject = "service:score-api" }]
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VulnerabilitiesConfig {
-    pub files: Vec<ReportSpec>,
+    pub files: Vec<exports::FileSpec>,
 }
 
 impl VulnerabilitiesConfig {
     pub fn from_table(table: &toml::Table) -> Result<Self, CollectError> {
-        let bad = |reason: &str| CollectError::Config {
-            source_name: SOURCE.into(),
-            key: "files".into(),
-            reason: reason.into(),
-        };
-        let list = table
-            .get("files")
-            .and_then(|v| v.as_array())
-            .filter(|a| !a.is_empty())
-            .ok_or_else(|| bad("must list the scanner reports, e.g. files = [\"scans\"]"))?;
-        let mut files = Vec::new();
-        for v in list {
-            files.push(match v {
-                toml::Value::String(p) => ReportSpec {
-                    path: p.into(),
-                    scanned_at: None,
-                    subject: None,
-                },
-                toml::Value::Table(t) => {
-                    let path = t
-                        .get("path")
-                        .and_then(|p| p.as_str())
-                        .ok_or_else(|| bad("entries written as tables need `path = \"…\"`"))?;
-                    let scanned_at = match t.get("scanned_at") {
-                        None => None,
-                        Some(toml::Value::String(s)) => Some(
-                            parse_time(s).ok_or_else(|| bad("`scanned_at` must be an RFC 3339 time"))?,
-                        ),
-                        Some(toml::Value::Datetime(d)) => Some(
-                            parse_time(&d.to_string())
-                                .ok_or_else(|| bad("`scanned_at` must be an RFC 3339 time"))?,
-                        ),
-                        Some(_) => return Err(bad("`scanned_at` must be an RFC 3339 time")),
-                    };
-                    ReportSpec {
-                        path: path.into(),
-                        scanned_at,
-                        subject: t.get("subject").and_then(|s| s.as_str()).map(str::to_owned),
-                    }
-                }
-                _ => return Err(bad("entries must be paths or { path, scanned_at, subject } tables")),
-            });
-        }
-        Ok(VulnerabilitiesConfig { files })
+        Ok(VulnerabilitiesConfig {
+            files: exports::file_specs(SOURCE, table, "scans")?,
+        })
     }
 }
 
@@ -500,7 +451,7 @@ impl crate::Collector for VulnerabilitiesCollector {
             for path in exports::expand(SOURCE, ctx.workspace, std::slice::from_ref(&spec.path), &["json"])? {
                 let (text, modified) = exports::read(SOURCE, &path)?;
                 let (format, findings) = parse_report(&text).map_err(exports::in_file(&path))?;
-                let at = spec.scanned_at.or(modified).unwrap_or(ctx.now);
+                let at = spec.at.or(modified).unwrap_or(ctx.now);
                 for f in &findings {
                     let slot = first.entry(finding_key(&f.ecosystem, &f.package, &f.advisory)).or_insert(at);
                     *slot = (*slot).min(at);
@@ -515,6 +466,27 @@ impl crate::Collector for VulnerabilitiesCollector {
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
             let rel = exports::rel(&path, ctx.workspace);
+            // The scan itself: it proves the scan ran, and that a finding absent from it is no longer open.
+            let target_of = |f: &Finding| f.target.clone().unwrap_or_else(|| scanner.clone());
+            let mut targets: BTreeMap<String, usize> = BTreeMap::new();
+            for f in &findings {
+                *targets.entry(target_of(f)).or_default() += 1;
+            }
+            if targets.is_empty() {
+                targets.insert(scanner.clone(), 0);
+            }
+            for (target, n) in targets {
+                out.evidence.push(exports::item(
+                    EvidenceKind::VulnFinding,
+                    subject.clone().unwrap_or_else(|| format!("scan:{target}")),
+                    SOURCE,
+                    format!("{rel}#scan/{target}"),
+                    at,
+                    ctx.now,
+                    json!({"scan": true, "scanner": scanner, "target": target, "report": rel,
+                           "scanned_at": iso(at), "findings": n}),
+                ));
+            }
             for f in findings {
                 let key = finding_key(&f.ecosystem, &f.package, &f.advisory);
                 let first_seen = first.get(&key).copied().unwrap_or(at);
