@@ -89,7 +89,11 @@ pub fn parse_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, CollectError> 
         }
     }
     if quoted {
-        return Err(malformed(SOURCE, format!("line {row_line}"), "a quoted field is not closed"));
+        return Err(malformed(
+            SOURCE,
+            format!("line {row_line}"),
+            "a quoted field is not closed",
+        ));
     }
     if started || !field.is_empty() {
         row.push(field);
@@ -111,7 +115,8 @@ fn record(position: String, r: &Map<String, Value>) -> Result<AccessReview, Coll
     let system = need("system")?;
     let reviewer = need("reviewer")?;
     let date_text = need("date")?;
-    let date = parse_time(&date_text).ok_or_else(|| at(format!("`date` is not a date: {date_text:?}")))?;
+    let date =
+        parse_time(&date_text).ok_or_else(|| at(format!("`date` is not a date: {date_text:?}")))?;
     let count = |k: &str| -> Result<Option<u64>, CollectError> {
         match r.get(k) {
             None | Some(Value::Null) => Ok(None),
@@ -131,10 +136,16 @@ fn record(position: String, r: &Map<String, Value>) -> Result<AccessReview, Coll
     let population = count("population")?;
     let (removals, removed): (Option<u64>, Vec<String>) = match r.get("removals") {
         Some(Value::Array(a)) => {
-            let names: Vec<String> = a.iter().filter_map(Value::as_str).map(str::to_owned).collect();
+            let names: Vec<String> = a
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect();
             (Some(names.len() as u64), names)
         }
-        Some(Value::String(s)) if s.contains(';') || s.trim().parse::<u64>().is_err() && !s.trim().is_empty() => {
+        Some(Value::String(s))
+            if s.contains(';') || s.trim().parse::<u64>().is_err() && !s.trim().is_empty() =>
+        {
             let names: Vec<String> = s
                 .split(';')
                 .map(str::trim)
@@ -185,7 +196,11 @@ pub fn parse_reviews_csv(text: &str) -> Result<Vec<AccessReview>, CollectError> 
         .collect();
     for need in ["system", "reviewer", "date"] {
         if !header.iter().any(|h| h == need) {
-            return Err(malformed(SOURCE, "line 1", format!("the header has no `{need}` column")));
+            return Err(malformed(
+                SOURCE,
+                "line 1",
+                format!("the header has no `{need}` column"),
+            ));
         }
     }
     let mut out = Vec::new();
@@ -194,7 +209,11 @@ pub fn parse_reviews_csv(text: &str) -> Result<Vec<AccessReview>, CollectError> 
             return Err(malformed(
                 SOURCE,
                 format!("line {line}"),
-                format!("has {} fields, the header has {}", fields.len(), header.len()),
+                format!(
+                    "has {} fields, the header has {}",
+                    fields.len(),
+                    header.len()
+                ),
             ));
         }
         let map: Map<String, Value> = header
@@ -214,13 +233,23 @@ pub fn parse_reviews_json(text: &str) -> Result<Vec<AccessReview>, CollectError>
         let records = match doc {
             Value::Object(mut o) if o.contains_key("reviews") => match o.remove("reviews") {
                 Some(Value::Array(a)) => a,
-                _ => return Err(malformed(SOURCE, format!("line {line}"), "`reviews` must be an array")),
+                _ => {
+                    return Err(malformed(
+                        SOURCE,
+                        format!("line {line}"),
+                        "`reviews` must be an array",
+                    ));
+                }
             },
             other => vec![other],
         };
         for (k, r) in records.iter().enumerate() {
             let Value::Object(map) = r else {
-                return Err(malformed(SOURCE, format!("line {line}, record {k}"), "expected an object"));
+                return Err(malformed(
+                    SOURCE,
+                    format!("line {line}, record {k}"),
+                    "expected an object",
+                ));
             };
             out.push(record(format!("line {line}, record {k}"), map)?);
         }
@@ -323,7 +352,10 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].subject, "aws:production");
         assert_eq!(got[0].payload["removals"], 3);
-        assert_eq!(got[0].payload["notes"], "Removed 3 leavers, incl. \"contractor\" accounts");
+        assert_eq!(
+            got[0].payload["notes"],
+            "Removed 3 leavers, incl. \"contractor\" accounts"
+        );
         assert_eq!(got[1].position, "line 4");
         assert_eq!(got[1].payload["removed"], json!(["alice", "omar"]));
         assert_eq!(got[1].payload["removals"], 2);
@@ -341,16 +373,49 @@ mod tests {
     #[test]
     fn malformed_records_are_named() {
         let cases: [(&str, bool, &str); 7] = [
-            ("system,reviewer\nx,y\n", true, "line 1 is malformed: the header has no `date` column"),
-            ("system,reviewer,date\nx,y\n", true, "line 2 is malformed: has 2 fields"),
-            ("system,reviewer,date\nx,y,\"2026-01-01\n", true, "line 2 is malformed: a quoted field is not closed"),
-            ("system,reviewer,date,population\nx,y,2026-01-01,many\n", true, "`population` must be a whole number"),
-            ("system,reviewer,date,population,removals\nx,y,2026-01-01,2,5\n", true, "removes 5 accounts from a population of 2"),
-            ("[{\"system\": \"x\", \"date\": \"2026-01-01\"}]", false, "line 1, record 0 is malformed: has no `reviewer`"),
-            ("{\"system\": \"x\", \"reviewer\": \"r\", \"date\": \"Q3\"}", false, "`date` is not a date"),
+            (
+                "system,reviewer\nx,y\n",
+                true,
+                "line 1 is malformed: the header has no `date` column",
+            ),
+            (
+                "system,reviewer,date\nx,y\n",
+                true,
+                "line 2 is malformed: has 2 fields",
+            ),
+            (
+                "system,reviewer,date\nx,y,\"2026-01-01\n",
+                true,
+                "line 2 is malformed: a quoted field is not closed",
+            ),
+            (
+                "system,reviewer,date,population\nx,y,2026-01-01,many\n",
+                true,
+                "`population` must be a whole number",
+            ),
+            (
+                "system,reviewer,date,population,removals\nx,y,2026-01-01,2,5\n",
+                true,
+                "removes 5 accounts from a population of 2",
+            ),
+            (
+                "[{\"system\": \"x\", \"date\": \"2026-01-01\"}]",
+                false,
+                "line 1, record 0 is malformed: has no `reviewer`",
+            ),
+            (
+                "{\"system\": \"x\", \"reviewer\": \"r\", \"date\": \"Q3\"}",
+                false,
+                "`date` is not a date",
+            ),
         ];
         for (text, csv, want) in cases {
-            let err = if csv { parse_reviews_csv(text) } else { parse_reviews_json(text) }.expect_err(want);
+            let err = if csv {
+                parse_reviews_csv(text)
+            } else {
+                parse_reviews_json(text)
+            }
+            .expect_err(want);
             assert!(err.to_string().contains(want), "{want}: {err}");
         }
     }

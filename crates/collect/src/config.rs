@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::CollectError;
 use crate::{
-    Collector, access_reviews, deployments, dvc, git, github, gto, iam_aws, jira, lfs, mlflow, modelscan,
-    openlineage, vulnerabilities,
+    Collector, access_reviews, deployments, dvc, git, github, gto, iam_aws, jira, lfs, mlflow,
+    modelscan, openlineage, vulnerabilities,
 };
 
 /// One repository to read.
@@ -72,7 +72,9 @@ impl SourceConfig {
             SourceConfig::ModelFiles(c) => Box::new(modelscan::ModelFilesCollector::new(c.clone())),
             SourceConfig::Github(c) => Box::new(github::GithubCollector::new(c.clone())),
             SourceConfig::Jira(c) => Box::new(jira::JiraCollector::new(c.clone())),
-            SourceConfig::Deployments(c) => Box::new(deployments::DeploymentsCollector::new(c.clone())),
+            SourceConfig::Deployments(c) => {
+                Box::new(deployments::DeploymentsCollector::new(c.clone()))
+            }
             SourceConfig::AccessReviews(c) => {
                 Box::new(access_reviews::AccessReviewsCollector::new(c.clone()))
             }
@@ -160,9 +162,9 @@ pub fn configure(
             "deployments" => {
                 SourceConfig::Deployments(deployments::DeploymentsConfig::from_table(table)?)
             }
-            "access_reviews" => SourceConfig::AccessReviews(
-                access_reviews::AccessReviewsConfig::from_table(table)?,
-            ),
+            "access_reviews" => {
+                SourceConfig::AccessReviews(access_reviews::AccessReviewsConfig::from_table(table)?)
+            }
             "vulnerabilities" => SourceConfig::Vulnerabilities(
                 vulnerabilities::VulnerabilitiesConfig::from_table(table)?,
             ),

@@ -92,7 +92,11 @@ pub fn parse_log(text: &str) -> Result<Vec<Deployment>, CollectError> {
 }
 
 /// Deployments implied by GTO stage assignments (and the registrations that name their versions).
-pub fn from_gto(assignments: &[Value], registrations: &[Value], stages: &[String]) -> Vec<Deployment> {
+pub fn from_gto(
+    assignments: &[Value],
+    registrations: &[Value],
+    stages: &[String],
+) -> Vec<Deployment> {
     let mut out = Vec::new();
     for (p, observed) in assignments.iter().filter_map(|p| {
         let t = str_of(p, "observed_at").and_then(parse_time)?;
@@ -232,7 +236,10 @@ impl DeploymentsConfig {
             mlflow_aliases: list("mlflow_aliases", &[])?,
             mlflow_stages: list("mlflow_stages", &[])?,
         };
-        if c.files.is_empty() && c.gto_stages.is_empty() && c.mlflow_aliases.is_empty() && c.mlflow_stages.is_empty()
+        if c.files.is_empty()
+            && c.gto_stages.is_empty()
+            && c.mlflow_aliases.is_empty()
+            && c.mlflow_stages.is_empty()
         {
             return Err(CollectError::Config {
                 source_name: SOURCE.into(),
@@ -350,7 +357,10 @@ mod tests {
         let got = parse_log(LOG).expect("log");
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].ticket.as_deref(), Some("CHG-1201"));
-        assert_eq!(got[0].commit.as_deref(), Some("abcdef0123456789abcdef0123456789abcdef01"));
+        assert_eq!(
+            got[0].commit.as_deref(),
+            Some("abcdef0123456789abcdef0123456789abcdef01")
+        );
         assert_eq!(got[0].locator, "line 2");
         assert_eq!(got[1].model, "fraud-scorer");
         assert_eq!(got[1].ticket, None);
@@ -360,8 +370,14 @@ mod tests {
     #[test]
     fn malformed_lines_are_named() {
         let cases = [
-            ("{\"time\": \"2026-10-03T17:05:00Z\", \"model\": \"m\"}\n", "line 1 is malformed: has no `environment`"),
-            ("\n{\"time\": \"soon\", \"model\": \"m\", \"environment\": \"p\"}", "line 2 is malformed: `time` is not a timestamp"),
+            (
+                "{\"time\": \"2026-10-03T17:05:00Z\", \"model\": \"m\"}\n",
+                "line 1 is malformed: has no `environment`",
+            ),
+            (
+                "\n{\"time\": \"soon\", \"model\": \"m\", \"environment\": \"p\"}",
+                "line 2 is malformed: `time` is not a timestamp",
+            ),
             ("[1, 2]", "line 1 is malformed: expected a JSON object"),
             ("{\"time\": ", "line 1 is malformed: not a JSON object"),
         ];
@@ -384,8 +400,10 @@ mod tests {
             json!({"observed_at": "2025-03-23T11:00:00Z", "payload": {"repo": "fraud-model", "artifact": "fraud-scorer",
                 "action": "unassign", "stage": "prod", "commit": commit, "tag": "fraud-scorer#prod!#6"}}),
         ];
-        let registered = vec![json!({"observed_at": "2025-03-20T11:00:00Z", "payload": {"artifact": "fraud-scorer",
-            "action": "register", "version": "v1.2.0", "commit": commit}})];
+        let registered = vec![
+            json!({"observed_at": "2025-03-20T11:00:00Z", "payload": {"artifact": "fraud-scorer",
+            "action": "register", "version": "v1.2.0", "commit": commit}}),
+        ];
         let got = from_gto(&assigned, &registered, &["prod".into()]);
         assert_eq!(got.len(), 1, "{got:?}");
         let d = &got[0];

@@ -23,9 +23,14 @@ pub(crate) fn files_key(
     let bad = || CollectError::Config {
         source_name: source.into(),
         key: "files".into(),
-        reason: format!("must be a non-empty list of files or folders, e.g. files = [\"{example}\"]"),
+        reason: format!(
+            "must be a non-empty list of files or folders, e.g. files = [\"{example}\"]"
+        ),
     };
-    let list = table.get("files").and_then(|v| v.as_array()).ok_or_else(bad)?;
+    let list = table
+        .get("files")
+        .and_then(|v| v.as_array())
+        .ok_or_else(bad)?;
     let out: Vec<PathBuf> = list
         .iter()
         .map(|v| v.as_str().map(PathBuf::from).ok_or_else(bad))
@@ -60,7 +65,11 @@ pub(crate) fn file_specs(
         .get("files")
         .and_then(|v| v.as_array())
         .filter(|a| !a.is_empty())
-        .ok_or_else(|| bad(&format!("must be a non-empty list of files or folders, e.g. files = [\"{example}\"]")))?;
+        .ok_or_else(|| {
+            bad(&format!(
+                "must be a non-empty list of files or folders, e.g. files = [\"{example}\"]"
+            ))
+        })?;
     let mut files = Vec::new();
     for v in list {
         files.push(match v {
@@ -82,7 +91,9 @@ pub(crate) fn file_specs(
                 };
                 let at = match at {
                     None => None,
-                    Some(s) => Some(parse_time(&s).ok_or_else(|| bad("`at` must be an RFC 3339 time"))?),
+                    Some(s) => {
+                        Some(parse_time(&s).ok_or_else(|| bad("`at` must be an RFC 3339 time"))?)
+                    }
                 };
                 let subject = match t.get("subject") {
                     None => None,
@@ -250,7 +261,10 @@ pub(crate) fn malformed(
 
 /// The JSON documents of a file, each with the line it starts on: one document, several documents one after
 /// another (JSON lines, `gh api --paginate` output) — arrays are flattened into their elements.
-pub(crate) fn json_documents(source: &str, text: &str) -> Result<Vec<(usize, Value)>, CollectError> {
+pub(crate) fn json_documents(
+    source: &str,
+    text: &str,
+) -> Result<Vec<(usize, Value)>, CollectError> {
     let mut out = Vec::new();
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
     loop {
@@ -299,7 +313,9 @@ pub fn parse_time(s: &str) -> Option<Timestamp> {
     }
     // `+0000` → `+00:00`
     let b = s.as_bytes();
-    if b.len() > 5 && matches!(b[b.len() - 5], b'+' | b'-') && b[b.len() - 4..].iter().all(u8::is_ascii_digit)
+    if b.len() > 5
+        && matches!(b[b.len() - 5], b'+' | b'-')
+        && b[b.len() - 4..].iter().all(u8::is_ascii_digit)
     {
         let fixed = format!("{}:{}", &s[..s.len() - 2], &s[s.len() - 2..]);
         if let Ok(t) = fixed.parse::<Timestamp>() {
@@ -307,7 +323,10 @@ pub fn parse_time(s: &str) -> Option<Timestamp> {
         }
     }
     if let Ok(dt) = s.replace(' ', "T").parse::<jiff::civil::DateTime>() {
-        return dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp());
+        return dt
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp());
     }
     s.parse::<jiff::civil::Date>()
         .ok()
@@ -409,7 +428,9 @@ mod tests {
     #[test]
     fn ticket_keys_in_free_text() {
         assert_eq!(
-            ticket_keys("Assigning stage prod (CHG-1187 approved), see OPS-2 and CHG-1187; not x-1, A-1, CHG-"),
+            ticket_keys(
+                "Assigning stage prod (CHG-1187 approved), see OPS-2 and CHG-1187; not x-1, A-1, CHG-"
+            ),
             vec!["CHG-1187", "OPS-2"]
         );
     }

@@ -80,14 +80,23 @@ pub fn parse_pulls(text: &str) -> Result<Vec<PullRequest>, CollectError> {
             .get("number")
             .and_then(Value::as_u64)
             .ok_or_else(|| at("pull request has no number"))?;
-        let at = |m: &str| malformed(SOURCE, format!("line {line} (pull #{number})"), m.to_owned());
+        let at = |m: &str| {
+            malformed(
+                SOURCE,
+                format!("line {line} (pull #{number})"),
+                m.to_owned(),
+            )
+        };
         let author = login(pr.get("user")).ok_or_else(|| at("has no user.login (the author)"))?;
         let merged_at = str_of(&pr, "merged_at").map(str::to_owned);
         let merged_ts = match &merged_at {
             Some(s) => Some(parse_time(s).ok_or_else(|| at("merged_at is not a timestamp"))?),
             None => None,
         };
-        let head_sha = pr.get("head").and_then(|h| str_of(h, "sha")).map(str::to_owned);
+        let head_sha = pr
+            .get("head")
+            .and_then(|h| str_of(h, "sha"))
+            .map(str::to_owned);
         let mut reviews = Vec::new();
         match pr.get("reviews") {
             None | Some(Value::Null) => {}
@@ -99,7 +108,10 @@ pub fn parse_pulls(text: &str) -> Result<Vec<PullRequest>, CollectError> {
                         .ok_or_else(|| at(&format!("reviews[{k}] has no state")))?
                         .to_ascii_uppercase();
                     let submitted_at = str_of(r, "submitted_at").map(str::to_owned);
-                    if submitted_at.as_deref().is_some_and(|s| parse_time(s).is_none()) {
+                    if submitted_at
+                        .as_deref()
+                        .is_some_and(|s| parse_time(s).is_none())
+                    {
                         return Err(at(&format!("reviews[{k}].submitted_at is not a timestamp")));
                     }
                     reviews.push(Review {
@@ -121,10 +133,17 @@ pub fn parse_pulls(text: &str) -> Result<Vec<PullRequest>, CollectError> {
                 (None, Some(_)) => false,
                 (_, None) => true,
             };
-            if !before_merge || !matches!(r.state.as_str(), "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED") {
+            if !before_merge
+                || !matches!(
+                    r.state.as_str(),
+                    "APPROVED" | "CHANGES_REQUESTED" | "DISMISSED"
+                )
+            {
                 continue;
             }
-            let newer = standing.get(r.user.as_str()).is_none_or(|(_, old)| t >= *old);
+            let newer = standing
+                .get(r.user.as_str())
+                .is_none_or(|(_, old)| t >= *old);
             if newer {
                 standing.insert(&r.user, (r, t));
             }
@@ -139,19 +158,29 @@ pub fn parse_pulls(text: &str) -> Result<Vec<PullRequest>, CollectError> {
             .filter(|r| !r.user.eq_ignore_ascii_case(&author))
             .map(|r| r.user.clone())
             .collect();
-        let author_approved = approving.iter().any(|r| r.user.eq_ignore_ascii_case(&author));
+        let author_approved = approving
+            .iter()
+            .any(|r| r.user.eq_ignore_ascii_case(&author));
         let merged_by = login(pr.get("merged_by"));
         let merged = merged_at.is_some();
-        let self_merged = merged_by.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(&author));
+        let self_merged = merged_by
+            .as_deref()
+            .is_some_and(|m| m.eq_ignore_ascii_case(&author));
         let approved_head = head_sha.as_deref().is_some_and(|h| {
             approving
                 .iter()
                 .any(|r| !r.user.eq_ignore_ascii_case(&author) && r.commit_id.as_deref() == Some(h))
         });
         let title = str_of(&pr, "title").unwrap_or_default().to_owned();
-        let head_ref = pr.get("head").and_then(|h| str_of(h, "ref")).map(str::to_owned);
+        let head_ref = pr
+            .get("head")
+            .and_then(|h| str_of(h, "ref"))
+            .map(str::to_owned);
         let mut tickets = exports::ticket_keys(&title);
-        for extra in [head_ref.as_deref(), str_of(&pr, "body")].into_iter().flatten() {
+        for extra in [head_ref.as_deref(), str_of(&pr, "body")]
+            .into_iter()
+            .flatten()
+        {
             for k in exports::ticket_keys(extra) {
                 if !tickets.contains(&k) {
                     tickets.push(k);
@@ -179,7 +208,10 @@ pub fn parse_pulls(text: &str) -> Result<Vec<PullRequest>, CollectError> {
             merged_at,
             merged_by,
             merge_commit: str_of(&pr, "merge_commit_sha").map(str::to_ascii_lowercase),
-            base: pr.get("base").and_then(|b| str_of(b, "ref")).map(str::to_owned),
+            base: pr
+                .get("base")
+                .and_then(|b| str_of(b, "ref"))
+                .map(str::to_owned),
             head_ref,
             head_sha,
             self_approved: merged && approvers.is_empty() && (author_approved || self_merged),
@@ -237,7 +269,12 @@ impl crate::Collector for GithubCollector {
 
     fn collect(&self, ctx: &mut crate::Context<'_>) -> Result<crate::Collected, CollectError> {
         let mut out = crate::Collected::default();
-        for path in exports::expand(SOURCE, ctx.workspace, &self.config.files, &["json", "jsonl"])? {
+        for path in exports::expand(
+            SOURCE,
+            ctx.workspace,
+            &self.config.files,
+            &["json", "jsonl"],
+        )? {
             let (text, modified) = exports::read(SOURCE, &path)?;
             let pulls = parse_pulls(&text).map_err(exports::in_file(&path))?;
             let rel = exports::rel(&path, ctx.workspace);
@@ -309,52 +346,116 @@ mod tests {
         let cases: Vec<(&str, Value, Vec<&str>, bool, bool, bool)> = vec![
             (
                 "independent approval on the head",
-                pull(1, "alice", Some("alice"), json!([review("ben", "APPROVED", "2026-10-02T10:00:00Z", HEAD)])),
-                vec!["ben"], false, true, true,
+                pull(
+                    1,
+                    "alice",
+                    Some("alice"),
+                    json!([review("ben", "APPROVED", "2026-10-02T10:00:00Z", HEAD)]),
+                ),
+                vec!["ben"],
+                false,
+                true,
+                true,
             ),
             (
                 "author approves and merges alone",
-                pull(2, "alice", Some("alice"), json!([review("alice", "APPROVED", "2026-10-02T10:00:00Z", HEAD)])),
-                vec![], true, false, false,
+                pull(
+                    2,
+                    "alice",
+                    Some("alice"),
+                    json!([review("alice", "APPROVED", "2026-10-02T10:00:00Z", HEAD)]),
+                ),
+                vec![],
+                true,
+                false,
+                false,
             ),
             (
                 "no reviews, merged by the author",
                 pull(3, "alice", Some("alice"), json!([])),
-                vec![], true, false, false,
+                vec![],
+                true,
+                false,
+                false,
             ),
             (
                 "no reviews, merged by someone else: unapproved but not self-approved",
                 pull(4, "alice", Some("ben"), json!([])),
-                vec![], false, false, false,
+                vec![],
+                false,
+                false,
+                false,
             ),
             (
                 "approval withdrawn by a later change request",
-                pull(5, "alice", Some("ben"), json!([
-                    review("ben", "APPROVED", "2026-10-02T10:00:00Z", HEAD),
-                    review("ben", "CHANGES_REQUESTED", "2026-10-02T11:00:00Z", HEAD)])),
-                vec![], false, false, false,
+                pull(
+                    5,
+                    "alice",
+                    Some("ben"),
+                    json!([
+                        review("ben", "APPROVED", "2026-10-02T10:00:00Z", HEAD),
+                        review("ben", "CHANGES_REQUESTED", "2026-10-02T11:00:00Z", HEAD)
+                    ]),
+                ),
+                vec![],
+                false,
+                false,
+                false,
             ),
             (
                 "a comment after an approval keeps it",
-                pull(6, "alice", Some("ben"), json!([
-                    review("ben", "APPROVED", "2026-10-02T10:00:00Z", HEAD),
-                    review("ben", "COMMENTED", "2026-10-02T11:00:00Z", HEAD)])),
-                vec!["ben"], false, true, true,
+                pull(
+                    6,
+                    "alice",
+                    Some("ben"),
+                    json!([
+                        review("ben", "APPROVED", "2026-10-02T10:00:00Z", HEAD),
+                        review("ben", "COMMENTED", "2026-10-02T11:00:00Z", HEAD)
+                    ]),
+                ),
+                vec!["ben"],
+                false,
+                true,
+                true,
             ),
             (
                 "approval after the merge does not count",
-                pull(7, "alice", Some("alice"), json!([review("ben", "APPROVED", "2026-10-03T10:00:00Z", HEAD)])),
-                vec![], true, false, false,
+                pull(
+                    7,
+                    "alice",
+                    Some("alice"),
+                    json!([review("ben", "APPROVED", "2026-10-03T10:00:00Z", HEAD)]),
+                ),
+                vec![],
+                true,
+                false,
+                false,
             ),
             (
                 "approval of an older commit is before merge but not of the head",
-                pull(8, "alice", Some("ben"), json!([review("ben", "APPROVED", "2026-10-02T10:00:00Z", "2222")])),
-                vec!["ben"], false, true, false,
+                pull(
+                    8,
+                    "alice",
+                    Some("ben"),
+                    json!([review("ben", "APPROVED", "2026-10-02T10:00:00Z", "2222")]),
+                ),
+                vec!["ben"],
+                false,
+                true,
+                false,
             ),
             (
                 "open pull request",
-                pull(9, "alice", None, json!([review("ben", "APPROVED", "2026-10-02T10:00:00Z", HEAD)])),
-                vec!["ben"], false, true, true,
+                pull(
+                    9,
+                    "alice",
+                    None,
+                    json!([review("ben", "APPROVED", "2026-10-02T10:00:00Z", HEAD)]),
+                ),
+                vec!["ben"],
+                false,
+                true,
+                true,
             ),
         ];
         for (note, pr, approvers, self_approved, before, head) in cases {
@@ -376,7 +477,10 @@ mod tests {
         );
         let got = parse_pulls(&text).expect("jsonl");
         assert_eq!(got.len(), 2);
-        assert_eq!(got[0].merge_commit.as_deref(), Some("abcdef0123456789abcdef0123456789abcdef01"));
+        assert_eq!(
+            got[0].merge_commit.as_deref(),
+            Some("abcdef0123456789abcdef0123456789abcdef01")
+        );
         assert_eq!(got[0].tickets, vec!["CHG-1"]);
         assert_eq!(got[0].repo, "kestrel/fraud-model");
         assert_eq!(got[1].line, 2);

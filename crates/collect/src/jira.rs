@@ -71,7 +71,10 @@ fn links_in(v: &Value, prs: &mut Vec<String>, commits: &mut Vec<String>) {
     match v {
         Value::String(s) => {
             for word in s.split(|c: char| c.is_whitespace() || "()[]<>|,;\"'".contains(c)) {
-                if word.contains("/pull/") && word.starts_with("http") && !prs.iter().any(|p| p == word) {
+                if word.contains("/pull/")
+                    && word.starts_with("http")
+                    && !prs.iter().any(|p| p == word)
+                {
                     prs.push(word.to_owned());
                 } else if word.len() == 40 && word.bytes().all(|b| b.is_ascii_hexdigit()) {
                     let w = word.to_ascii_lowercase();
@@ -103,7 +106,11 @@ pub fn parse_issues(text: &str, fields: &Fields) -> Result<Vec<Ticket>, CollectE
         let issues = match doc.get("issues") {
             Some(Value::Array(a)) => a.clone(),
             Some(_) => {
-                return Err(malformed(SOURCE, format!("line {line}"), "`issues` must be an array"));
+                return Err(malformed(
+                    SOURCE,
+                    format!("line {line}"),
+                    "`issues` must be an array",
+                ));
             }
             None if doc.get("key").is_some() => vec![doc],
             None => {
@@ -116,14 +123,20 @@ pub fn parse_issues(text: &str, fields: &Fields) -> Result<Vec<Ticket>, CollectE
         };
         for (k, issue) in issues.iter().enumerate() {
             let at = |m: &str| malformed(SOURCE, format!("line {line}, issues[{k}]"), m.to_owned());
-            let key = str_of(issue, "key").ok_or_else(|| at("has no key"))?.to_owned();
+            let key = str_of(issue, "key")
+                .ok_or_else(|| at("has no key"))?
+                .to_owned();
             let at = |m: &str| malformed(SOURCE, format!("line {line}, issue {key}"), m.to_owned());
             let f = issue
                 .get("fields")
                 .filter(|f| f.is_object())
                 .ok_or_else(|| at("has no fields object"))?;
             let time = |name: &str| -> Result<Option<jiff::Timestamp>, CollectError> {
-                match f.get(name).and_then(Value::as_str).filter(|s| !s.is_empty()) {
+                match f
+                    .get(name)
+                    .and_then(Value::as_str)
+                    .filter(|s| !s.is_empty())
+                {
                     None => Ok(None),
                     Some(s) => parse_time(s)
                         .map(Some)
@@ -135,9 +148,12 @@ pub fn parse_issues(text: &str, fields: &Fields) -> Result<Vec<Ticket>, CollectE
                 Some(name) => label(f.get(name)),
                 None => status.clone(),
             };
-            let approved = approval
-                .as_deref()
-                .is_some_and(|a| fields.approved_values.iter().any(|v| v.eq_ignore_ascii_case(a)));
+            let approved = approval.as_deref().is_some_and(|a| {
+                fields
+                    .approved_values
+                    .iter()
+                    .any(|v| v.eq_ignore_ascii_case(a))
+            });
             let approver = fields.approver.as_deref().and_then(|n| person(f.get(n)));
             let approved_at = match &fields.approved_at {
                 Some(name) => time(name)?,
@@ -168,7 +184,9 @@ pub fn parse_issues(text: &str, fields: &Fields) -> Result<Vec<Ticket>, CollectE
                 .or(updated)
                 .or(resolved)
                 .or(created)
-                .ok_or_else(|| at("has none of the approval, updated, resolutiondate or created times"))?;
+                .ok_or_else(|| {
+                    at("has none of the approval, updated, resolutiondate or created times")
+                })?;
             let payload = json!({
                 "key": key,
                 "type": label(f.get("issuetype")),
@@ -220,7 +238,12 @@ impl JiraConfig {
             files: exports::files_key(SOURCE, table, "exports/jira")?,
             fields: Fields {
                 approval: exports::string_key(SOURCE, table, "approval_field")?,
-                approved_values: exports::strings_key(SOURCE, table, "approved_values", &["Approved"])?,
+                approved_values: exports::strings_key(
+                    SOURCE,
+                    table,
+                    "approved_values",
+                    &["Approved"],
+                )?,
                 approver: exports::string_key(SOURCE, table, "approver_field")?,
                 approved_at: exports::string_key(SOURCE, table, "approved_at_field")?,
             },
@@ -247,9 +270,15 @@ impl crate::Collector for JiraCollector {
 
     fn collect(&self, ctx: &mut crate::Context<'_>) -> Result<crate::Collected, CollectError> {
         let mut out = crate::Collected::default();
-        for path in exports::expand(SOURCE, ctx.workspace, &self.config.files, &["json", "jsonl"])? {
+        for path in exports::expand(
+            SOURCE,
+            ctx.workspace,
+            &self.config.files,
+            &["json", "jsonl"],
+        )? {
             let (text, _) = exports::read(SOURCE, &path)?;
-            let tickets = parse_issues(&text, &self.config.fields).map_err(exports::in_file(&path))?;
+            let tickets =
+                parse_issues(&text, &self.config.fields).map_err(exports::in_file(&path))?;
             for t in tickets {
                 out.evidence.push(exports::item(
                     EvidenceKind::ChangeTicket,
@@ -307,9 +336,18 @@ mod tests {
         assert_eq!(p["approved_at"], "2026-10-02T11:00:00Z");
         assert_eq!(p["reporter"], "alice@kestrel-labs.example");
         assert_eq!(p["links"], json!(["ML-88"]));
-        assert_eq!(p["pull_requests"], json!(["https://github.com/kestrel/fraud-model/pull/41"]));
-        assert_eq!(p["commits"], json!(["0123456789abcdef0123456789abcdef01234567"]));
-        assert_eq!(got[0].observed_at, parse_time("2026-10-02T11:00:00Z").expect("t"));
+        assert_eq!(
+            p["pull_requests"],
+            json!(["https://github.com/kestrel/fraud-model/pull/41"])
+        );
+        assert_eq!(
+            p["commits"],
+            json!(["0123456789abcdef0123456789abcdef01234567"])
+        );
+        assert_eq!(
+            got[0].observed_at,
+            parse_time("2026-10-02T11:00:00Z").expect("t")
+        );
         let q = &got[1].payload;
         assert_eq!(q["approved"], false);
         assert_eq!(q["approver"], Value::Null);
@@ -335,14 +373,23 @@ mod tests {
           {"issues": [], "isLast": true}"#;
         let got = parse_issues(page, &Fields::default()).expect("v3");
         assert_eq!(got.len(), 1);
-        assert_eq!(got[0].payload["pull_requests"], json!(["https://github.com/k/m/pull/9"]));
+        assert_eq!(
+            got[0].payload["pull_requests"],
+            json!(["https://github.com/k/m/pull/9"])
+        );
     }
 
     #[test]
     fn malformed_issues_are_named() {
         let cases = [
-            (r#"{"issues": [{"fields": {}}]}"#, "line 1, issues[0] is malformed: has no key"),
-            (r#"{"issues": [{"key": "X-1"}]}"#, "issue X-1 is malformed: has no fields"),
+            (
+                r#"{"issues": [{"fields": {}}]}"#,
+                "line 1, issues[0] is malformed: has no key",
+            ),
+            (
+                r#"{"issues": [{"key": "X-1"}]}"#,
+                "issue X-1 is malformed: has no fields",
+            ),
             (
                 r#"{"issues": [{"key": "X-1", "fields": {"created": "yesterday"}}]}"#,
                 "field created is not a date-time",

@@ -162,15 +162,24 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 
 /// Which scanner wrote this document.
 pub fn detect(doc: &Value) -> Option<Format> {
-    if doc.get("vulnerabilities").and_then(|v| v.get("list")).is_some_and(Value::is_array) {
+    if doc
+        .get("vulnerabilities")
+        .and_then(|v| v.get("list"))
+        .is_some_and(Value::is_array)
+    {
         Some(Format::CargoAudit)
     } else if doc.get("results").is_some_and(Value::is_array) {
         Some(Format::OsvScanner)
     } else if doc.get("dependencies").is_some_and(Value::is_array)
-        || doc.as_array().is_some_and(|a| a.iter().all(|d| d.get("vulns").is_some() || d.get("skip_reason").is_some()))
+        || doc.as_array().is_some_and(|a| {
+            a.iter()
+                .all(|d| d.get("vulns").is_some() || d.get("skip_reason").is_some())
+        })
     {
         Some(Format::PipAudit)
-    } else if doc.get("auditReportVersion").is_some() || doc.get("vulnerabilities").is_some_and(Value::is_object) {
+    } else if doc.get("auditReportVersion").is_some()
+        || doc.get("vulnerabilities").is_some_and(Value::is_object)
+    {
         Some(Format::NpmAudit)
     } else {
         None
@@ -208,10 +217,19 @@ fn need<'a>(v: &'a Value, key: &str, what: &str) -> Result<&'a str, CollectError
 
 fn cargo_audit(doc: &Value) -> Result<Vec<Finding>, CollectError> {
     let mut out = Vec::new();
-    for (k, v) in doc["vulnerabilities"]["list"].as_array().into_iter().flatten().enumerate() {
+    for (k, v) in doc["vulnerabilities"]["list"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let what = format!("vulnerabilities.list[{k}]");
-        let adv = v.get("advisory").ok_or_else(|| malformed(SOURCE, what.clone(), "has no `advisory`"))?;
-        let pkg = v.get("package").ok_or_else(|| malformed(SOURCE, what.clone(), "has no `package`"))?;
+        let adv = v
+            .get("advisory")
+            .ok_or_else(|| malformed(SOURCE, what.clone(), "has no `advisory`"))?;
+        let pkg = v
+            .get("package")
+            .ok_or_else(|| malformed(SOURCE, what.clone(), "has no `package`"))?;
         let cvss = str_of(adv, "cvss");
         let score = cvss.and_then(cvss3_base_score);
         let patched = strings(v.get("versions").and_then(|x| x.get("patched")));
@@ -271,13 +289,35 @@ fn pip_audit(doc: &Value) -> Result<Vec<Finding>, CollectError> {
 fn osv(doc: &Value) -> Result<Vec<Finding>, CollectError> {
     let mut out = Vec::new();
     for (r, result) in doc["results"].as_array().into_iter().flatten().enumerate() {
-        let target = result.get("source").and_then(|s| str_of(s, "path")).map(str::to_owned);
-        for (p, entry) in result.get("packages").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let target = result
+            .get("source")
+            .and_then(|s| str_of(s, "path"))
+            .map(str::to_owned);
+        for (p, entry) in result
+            .get("packages")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             let what = format!("results[{r}].packages[{p}]");
-            let pkg = entry.get("package").ok_or_else(|| malformed(SOURCE, what.clone(), "has no `package`"))?;
+            let pkg = entry
+                .get("package")
+                .ok_or_else(|| malformed(SOURCE, what.clone(), "has no `package`"))?;
             let name = need(pkg, "name", &what)?;
-            let groups: Vec<&Value> = entry.get("groups").and_then(Value::as_array).into_iter().flatten().collect();
-            for (j, v) in entry.get("vulnerabilities").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let groups: Vec<&Value> = entry
+                .get("groups")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .collect();
+            for (j, v) in entry
+                .get("vulnerabilities")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 let id = need(v, "id", &format!("{what}.vulnerabilities[{j}]"))?;
                 let group_score = groups
                     .iter()
@@ -302,9 +342,23 @@ fn osv(doc: &Value) -> Result<Vec<Finding>, CollectError> {
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
-                    .filter(|a| a.get("package").and_then(|p| str_of(p, "name")).is_none_or(|n| n == name))
-                    .flat_map(|a| a.get("ranges").and_then(Value::as_array).into_iter().flatten())
-                    .flat_map(|r| r.get("events").and_then(Value::as_array).into_iter().flatten())
+                    .filter(|a| {
+                        a.get("package")
+                            .and_then(|p| str_of(p, "name"))
+                            .is_none_or(|n| n == name)
+                    })
+                    .flat_map(|a| {
+                        a.get("ranges")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                    })
+                    .flat_map(|r| {
+                        r.get("events")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                    })
                     .find_map(|e| str_of(e, "fixed"))
                     .map(str::to_owned);
                 out.push(Finding {
@@ -344,7 +398,13 @@ fn npm(doc: &Value) -> Result<Vec<Finding>, CollectError> {
             _ => None,
         };
         // `via` holds advisories (objects) and names of vulnerable dependencies (strings, reported there).
-        for (j, via) in entry.get("via").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        for (j, via) in entry
+            .get("via")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             if !via.is_object() {
                 continue;
             }
@@ -354,11 +414,22 @@ fn npm(doc: &Value) -> Result<Vec<Finding>, CollectError> {
                 .and_then(|u| u.rsplit('/').next())
                 .filter(|s| !s.is_empty())
                 .map(str::to_owned)
-                .or_else(|| via.get("source").map(|s| s.to_string().trim_matches('"').to_owned()))
+                .or_else(|| {
+                    via.get("source")
+                        .map(|s| s.to_string().trim_matches('"').to_owned())
+                })
                 .ok_or_else(|| {
-                    malformed(SOURCE, format!("vulnerabilities.{name}.via[{j}]"), "has neither `url` nor `source`")
+                    malformed(
+                        SOURCE,
+                        format!("vulnerabilities.{name}.via[{j}]"),
+                        "has neither `url` nor `source`",
+                    )
                 })?;
-            let score = via.get("cvss").and_then(|c| c.get("score")).and_then(Value::as_f64).filter(|s| *s > 0.0);
+            let score = via
+                .get("cvss")
+                .and_then(|c| c.get("score"))
+                .and_then(Value::as_f64)
+                .filter(|s| *s > 0.0);
             let severity = str_of(via, "severity")
                 .and_then(label)
                 .or_else(|| score.map(from_score))
@@ -438,22 +509,35 @@ impl crate::Collector for VulnerabilitiesCollector {
             })?;
         for s in stored {
             let p = &s.evidence.payload;
-            let (Some(e), Some(n), Some(a)) = (str_of(p, "ecosystem"), str_of(p, "package"), str_of(p, "advisory"))
-            else {
+            let (Some(e), Some(n), Some(a)) = (
+                str_of(p, "ecosystem"),
+                str_of(p, "package"),
+                str_of(p, "advisory"),
+            ) else {
                 continue;
             };
-            let seen = str_of(p, "first_seen").and_then(parse_time).unwrap_or(s.evidence.observed_at);
+            let seen = str_of(p, "first_seen")
+                .and_then(parse_time)
+                .unwrap_or(s.evidence.observed_at);
             let slot = first.entry(finding_key(e, n, a)).or_insert(seen);
             *slot = (*slot).min(seen);
         }
-        let mut reports: Vec<(PathBuf, Timestamp, Option<String>, Format, Vec<Finding>)> = Vec::new();
+        let mut reports: Vec<(PathBuf, Timestamp, Option<String>, Format, Vec<Finding>)> =
+            Vec::new();
         for spec in &self.config.files {
-            for path in exports::expand(SOURCE, ctx.workspace, std::slice::from_ref(&spec.path), &["json"])? {
+            for path in exports::expand(
+                SOURCE,
+                ctx.workspace,
+                std::slice::from_ref(&spec.path),
+                &["json"],
+            )? {
                 let (text, modified) = exports::read(SOURCE, &path)?;
                 let (format, findings) = parse_report(&text).map_err(exports::in_file(&path))?;
                 let at = spec.at.or(modified).unwrap_or(ctx.now);
                 for f in &findings {
-                    let slot = first.entry(finding_key(&f.ecosystem, &f.package, &f.advisory)).or_insert(at);
+                    let slot = first
+                        .entry(finding_key(&f.ecosystem, &f.package, &f.advisory))
+                        .or_insert(at);
                     *slot = (*slot).min(at);
                 }
                 reports.push((path, at, spec.subject.clone(), format, findings));
@@ -494,13 +578,18 @@ impl crate::Collector for VulnerabilitiesCollector {
                 if let Value::Object(m) = &mut payload {
                     m.insert("report".into(), json!(rel));
                     // Without a lockfile path, successive reports of one scanner compare as one target.
-                    m.insert("target".into(), json!(f.target.clone().unwrap_or_else(|| scanner.clone())));
+                    m.insert(
+                        "target".into(),
+                        json!(f.target.clone().unwrap_or_else(|| scanner.clone())),
+                    );
                     m.insert("scanned_at".into(), json!(iso(at)));
                     m.insert("first_seen".into(), json!(iso(first_seen)));
                 }
                 out.evidence.push(exports::item(
                     EvidenceKind::VulnFinding,
-                    subject.clone().unwrap_or_else(|| format!("dependency:{}/{}", f.ecosystem, f.package)),
+                    subject
+                        .clone()
+                        .unwrap_or_else(|| format!("dependency:{}/{}", f.ecosystem, f.package)),
                     SOURCE,
                     format!("{rel}#{}", key),
                     at,
@@ -537,24 +626,63 @@ mod tests {
             assert_eq!(cvss3_base_score(v), Some(want), "{v}");
         }
         assert_eq!(cvss3_base_score("CVSS:2.0/AV:N"), None);
-        assert_eq!(cvss3_base_score("CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"), None);
+        assert_eq!(
+            cvss3_base_score("CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"),
+            None
+        );
     }
 
     /// (fixture, format, findings, first package, advisory, severity, fixed)
     #[test]
     fn each_scanner_format_is_recognised_and_read() {
         let cases: [(&str, Format, usize, &str, &str, &str, Option<&str>); 4] = [
-            (CARGO_AUDIT, Format::CargoAudit, 2, "idna", "RUSTSEC-2024-0421", "medium", Some("1.0.0")),
-            (PIP_AUDIT, Format::PipAudit, 3, "torch", "PYSEC-2024-259", "unknown", Some("2.2.0")),
-            (OSV, Format::OsvScanner, 2, "torch", "GHSA-pg7h-5qx3-wjr3", "critical", Some("2.2.0")),
-            (NPM, Format::NpmAudit, 2, "axios", "GHSA-wf5p-g6vw-rhxx", "medium", Some("1.7.4")),
+            (
+                CARGO_AUDIT,
+                Format::CargoAudit,
+                2,
+                "idna",
+                "RUSTSEC-2024-0421",
+                "medium",
+                Some("1.0.0"),
+            ),
+            (
+                PIP_AUDIT,
+                Format::PipAudit,
+                3,
+                "torch",
+                "PYSEC-2024-259",
+                "unknown",
+                Some("2.2.0"),
+            ),
+            (
+                OSV,
+                Format::OsvScanner,
+                2,
+                "torch",
+                "GHSA-pg7h-5qx3-wjr3",
+                "critical",
+                Some("2.2.0"),
+            ),
+            (
+                NPM,
+                Format::NpmAudit,
+                2,
+                "axios",
+                "GHSA-wf5p-g6vw-rhxx",
+                "medium",
+                Some("1.7.4"),
+            ),
         ];
         for (text, format, n, package, advisory, severity, fixed) in cases {
             let (got_format, findings) = parse_report(text).expect("report");
             assert_eq!(got_format, format);
             assert_eq!(findings.len(), n, "{format:?}: {findings:#?}");
             let f = &findings[0];
-            assert_eq!((f.package.as_str(), f.advisory.as_str()), (package, advisory), "{format:?}");
+            assert_eq!(
+                (f.package.as_str(), f.advisory.as_str()),
+                (package, advisory),
+                "{format:?}"
+            );
             assert_eq!(f.severity, severity, "{format:?}");
             assert_eq!(f.fixed_version.as_deref(), fixed, "{format:?}");
         }
@@ -563,9 +691,17 @@ mod tests {
     #[test]
     fn unknown_and_broken_reports_are_refused() {
         let err = parse_report("{\"hello\": 1}").expect_err("unknown");
-        assert!(err.to_string().contains("not a report of cargo audit"), "{err}");
-        let err = parse_report("{\"results\": [\n{\"packages\": [{\"package\": {}}]}]}").expect_err("no name");
-        assert!(err.to_string().contains("results[0].packages[0] is malformed: has no `name`"), "{err}");
+        assert!(
+            err.to_string().contains("not a report of cargo audit"),
+            "{err}"
+        );
+        let err = parse_report("{\"results\": [\n{\"packages\": [{\"package\": {}}]}]}")
+            .expect_err("no name");
+        assert!(
+            err.to_string()
+                .contains("results[0].packages[0] is malformed: has no `name`"),
+            "{err}"
+        );
         let err = parse_report("{\"results\": [\n").expect_err("truncated");
         assert!(err.to_string().contains("line 2"), "{err}");
     }

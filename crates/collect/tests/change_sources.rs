@@ -13,9 +13,18 @@ fn ts(s: &str) -> Timestamp {
     s.parse().expect("timestamp")
 }
 
-fn collect(ws: &Path, ledger: &mut Ledger, toml_text: &str, now: &str) -> Result<Vec<RunSummary>, String> {
+fn collect(
+    ws: &Path,
+    ledger: &mut Ledger,
+    toml_text: &str,
+    now: &str,
+) -> Result<Vec<RunSummary>, String> {
     let doc: toml::Table = toml_text.parse().expect("toml");
-    let sources = doc.get("source").and_then(|s| s.as_table()).cloned().unwrap_or_default();
+    let sources = doc
+        .get("source")
+        .and_then(|s| s.as_table())
+        .cloned()
+        .unwrap_or_default();
     let tables: Vec<(String, toml::Table)> = sources
         .into_iter()
         .map(|(k, v)| (k, v.as_table().cloned().unwrap_or_default()))
@@ -25,7 +34,10 @@ fn collect(ws: &Path, ledger: &mut Ledger, toml_text: &str, now: &str) -> Result
     let mut out = Vec::new();
     for (_, c) in configured {
         let col = c.collector();
-        out.push(assay_collect::run(col.as_ref(), ledger, ws, ts(now), &mut NoProgress).map_err(|e| e.to_string())?);
+        out.push(
+            assay_collect::run(col.as_ref(), ledger, ws, ts(now), &mut NoProgress)
+                .map_err(|e| e.to_string())?,
+        );
     }
     Ok(out)
 }
@@ -79,7 +91,11 @@ fn pulls() -> String {
                          "commit_id": "1111111111111111111111111111111111111111"}]})
     };
     // `gh api --paginate` writes one array per page.
-    format!("{}{}", json!([pr(41, "alice", "ben")]), json!([pr(42, "omar", "omar")]))
+    format!(
+        "{}{}",
+        json!([pr(41, "alice", "ben")]),
+        json!([pr(42, "omar", "omar")])
+    )
 }
 
 const JIRA: &str = r#"{"startAt": 0, "maxResults": 50, "total": 1, "issues": [{"key": "CHG-1201", "fields": {
@@ -112,7 +128,11 @@ fn workspace() -> tempfile::TempDir {
     write(ws, "exports/deployments.jsonl", DEPLOYS);
     write(ws, "exports/access-reviews.csv", REVIEWS);
     write(ws, "scans/day1/osv.json", &osv(&["GHSA-pg7h-5qx3-wjr3"]));
-    write(ws, "scans/day2/osv.json", &osv(&["GHSA-pg7h-5qx3-wjr3", "GHSA-new0-0000-0000"]));
+    write(
+        ws,
+        "scans/day2/osv.json",
+        &osv(&["GHSA-pg7h-5qx3-wjr3", "GHSA-new0-0000-0000"]),
+    );
     t
 }
 
@@ -122,7 +142,10 @@ fn every_source_is_stored_once() {
     let ws = t.path();
     let mut ledger = Ledger::init(ws).expect("ledger");
     let first = collect(ws, &mut ledger, CONFIG, "2026-12-01T12:00:00Z").expect("collect");
-    let counts: Vec<(String, usize, usize)> = first.iter().map(|s| (s.source.clone(), s.items, s.new)).collect();
+    let counts: Vec<(String, usize, usize)> = first
+        .iter()
+        .map(|s| (s.source.clone(), s.items, s.new))
+        .collect();
     assert_eq!(
         counts,
         vec![
@@ -144,10 +167,17 @@ fn every_source_is_stored_once() {
     assert_eq!(ticket.subject, "ticket:CHG-1201");
     assert_eq!(ticket.observed_at, ts("2026-10-02T11:00:00Z"));
     let d = &items(&ledger, EvidenceKind::Deployment)[0];
-    assert_eq!((d.subject.as_str(), d.payload["version"].as_str()), ("model:fraud-scorer", Some("v1.3.0")));
+    assert_eq!(
+        (d.subject.as_str(), d.payload["version"].as_str()),
+        ("model:fraud-scorer", Some("v1.3.0"))
+    );
     assert_eq!(d.payload["production"], true);
     let review = &items(&ledger, EvidenceKind::AccessReview)[0];
-    assert_eq!(review.observed_at, ts("2026-12-01T06:00:00Z"), "observed at the export");
+    assert_eq!(
+        review.observed_at,
+        ts("2026-12-01T06:00:00Z"),
+        "observed at the export"
+    );
     assert_eq!(review.payload["date"], "2026-10-06T00:00:00Z");
 
     let vulns = items(&ledger, EvidenceKind::VulnFinding);
@@ -156,18 +186,36 @@ fn every_source_is_stored_once() {
         .filter(|v| v.payload.get("scan").is_none())
         .map(|v| {
             (
-                v.payload["advisory"].as_str().unwrap_or_default().to_owned(),
+                v.payload["advisory"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
                 v.observed_at.to_string(),
-                v.payload["first_seen"].as_str().unwrap_or_default().to_owned(),
+                v.payload["first_seen"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
             )
         })
         .collect();
     assert_eq!(
         first_seen,
         vec![
-            ("GHSA-pg7h-5qx3-wjr3".into(), "2026-10-05T06:00:00Z".into(), "2026-10-05T06:00:00Z".into()),
-            ("GHSA-pg7h-5qx3-wjr3".into(), "2026-12-01T06:00:00Z".into(), "2026-10-05T06:00:00Z".into()),
-            ("GHSA-new0-0000-0000".into(), "2026-12-01T06:00:00Z".into(), "2026-12-01T06:00:00Z".into()),
+            (
+                "GHSA-pg7h-5qx3-wjr3".into(),
+                "2026-10-05T06:00:00Z".into(),
+                "2026-10-05T06:00:00Z".into()
+            ),
+            (
+                "GHSA-pg7h-5qx3-wjr3".into(),
+                "2026-12-01T06:00:00Z".into(),
+                "2026-10-05T06:00:00Z".into()
+            ),
+            (
+                "GHSA-new0-0000-0000".into(),
+                "2026-12-01T06:00:00Z".into(),
+                "2026-12-01T06:00:00Z".into()
+            ),
         ]
     );
 }
@@ -186,7 +234,12 @@ files = [{ path = "scans/day2/osv.json", at = "2026-12-01T06:00:00Z" }]"#;
     let latest: Vec<String> = items(&ledger, EvidenceKind::VulnFinding)
         .iter()
         .filter(|v| v.observed_at == ts("2026-12-01T06:00:00Z") && v.payload.get("scan").is_none())
-        .map(|v| v.payload["first_seen"].as_str().unwrap_or_default().to_owned())
+        .map(|v| {
+            v.payload["first_seen"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect();
     assert_eq!(latest, vec!["2026-10-05T06:00:00Z", "2026-12-01T06:00:00Z"]);
 }
@@ -194,11 +247,31 @@ files = [{ path = "scans/day2/osv.json", at = "2026-12-01T06:00:00Z" }]"#;
 #[test]
 fn a_malformed_export_stores_nothing_of_its_source() {
     let cases = [
-        ("exports/deployments.jsonl", format!("{DEPLOYS}{{\"time\": \"2026-10-04T00:00:00Z\", \"model\": \"m\"}}\n"), "deployments.jsonl: line 2 is malformed: has no `environment`"),
-        ("exports/jira/changes.json", JIRA.replace("\"key\": \"CHG-1201\",", ""), "changes.json: line 1, issues[0] is malformed: has no key"),
-        ("exports/github/fraud-model.json", format!("{}\n[{{\"number\": 7}}]", pulls()), "fraud-model.json: line 2 (pull #7) is malformed: has no user.login"),
-        ("exports/access-reviews.csv", format!("{REVIEWS}x,y\n"), "access-reviews.csv: line 3 is malformed: has 2 fields"),
-        ("scans/day2/osv.json", "{\"results\": 3}".into(), "osv.json: line 1 is malformed: not a report"),
+        (
+            "exports/deployments.jsonl",
+            format!("{DEPLOYS}{{\"time\": \"2026-10-04T00:00:00Z\", \"model\": \"m\"}}\n"),
+            "deployments.jsonl: line 2 is malformed: has no `environment`",
+        ),
+        (
+            "exports/jira/changes.json",
+            JIRA.replace("\"key\": \"CHG-1201\",", ""),
+            "changes.json: line 1, issues[0] is malformed: has no key",
+        ),
+        (
+            "exports/github/fraud-model.json",
+            format!("{}\n[{{\"number\": 7}}]", pulls()),
+            "fraud-model.json: line 2 (pull #7) is malformed: has no user.login",
+        ),
+        (
+            "exports/access-reviews.csv",
+            format!("{REVIEWS}x,y\n"),
+            "access-reviews.csv: line 3 is malformed: has 2 fields",
+        ),
+        (
+            "scans/day2/osv.json",
+            "{\"results\": 3}".into(),
+            "osv.json: line 1 is malformed: not a report",
+        ),
     ];
     for (file, text, want) in cases {
         let t = workspace();
@@ -214,7 +287,10 @@ fn a_malformed_export_stores_nothing_of_its_source() {
             f if f.contains("access") => EvidenceKind::AccessReview,
             _ => EvidenceKind::VulnFinding,
         };
-        assert!(items(&ledger, kind).is_empty(), "{file}: nothing of the source is stored");
+        assert!(
+            items(&ledger, kind).is_empty(),
+            "{file}: nothing of the source is stored"
+        );
     }
 }
 
@@ -241,12 +317,22 @@ fn deployments_are_derived_from_gto_stage_assignments_in_the_ledger() {
     ledger
         .append(
             &[
-                gto(EvidenceKind::GtoRegistration, json!({"repo": "fraud-model", "artifact": "fraud-scorer", "action": "register",
-                    "version": "v1.2.0", "commit": commit}), "2026-03-20T10:00:00Z", "fraud-scorer@v1.2.0"),
-                gto(EvidenceKind::GtoStageAssignment, json!({"repo": "fraud-model", "artifact": "fraud-scorer", "action": "assign",
+                gto(
+                    EvidenceKind::GtoRegistration,
+                    json!({"repo": "fraud-model", "artifact": "fraud-scorer", "action": "register",
+                    "version": "v1.2.0", "commit": commit}),
+                    "2026-03-20T10:00:00Z",
+                    "fraud-scorer@v1.2.0",
+                ),
+                gto(
+                    EvidenceKind::GtoStageAssignment,
+                    json!({"repo": "fraud-model", "artifact": "fraud-scorer", "action": "assign",
                     "stage": "prod", "commit": commit, "tag": "fraud-scorer#prod#5",
                     "tagger": {"name": "Ben Okafor", "email": "ben@kestrel-labs.example"},
-                    "message": "Assigning stage prod (CHG-1187 approved)"}), "2026-03-22T11:00:00Z", "fraud-scorer#prod#5"),
+                    "message": "Assigning stage prod (CHG-1187 approved)"}),
+                    "2026-03-22T11:00:00Z",
+                    "fraud-scorer#prod#5",
+                ),
             ],
             &mut NoProgress,
         )
@@ -264,6 +350,12 @@ fn deployments_are_derived_from_gto_stage_assignments_in_the_ledger() {
     assert_eq!(d.observed_at, ts("2026-03-22T11:00:00Z"));
     let again = collect(ws, &mut ledger, config, "2026-12-02T12:00:00Z").expect("again");
     assert_eq!(again[0].new, 0);
-    let err = collect(ws, &mut ledger, "[source.deployments]\n", "2026-12-02T12:00:00Z").expect_err("nothing to read");
+    let err = collect(
+        ws,
+        &mut ledger,
+        "[source.deployments]\n",
+        "2026-12-02T12:00:00Z",
+    )
+    .expect_err("nothing to read");
     assert!(err.contains("nothing to read deployments from"), "{err}");
 }

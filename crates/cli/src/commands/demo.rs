@@ -108,11 +108,18 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
             "Collected from the fraud model's git history"
         )
     );
+    let width = lineage
+        .collected
+        .iter()
+        .map(|s| s.source.len())
+        .max()
+        .unwrap_or(0)
+        .max(12);
     for s in &lineage.collected {
         let _ = writeln!(
             out,
             "  {} {}, {} new",
-            paint(style::ID, format!("{:<12}", s.source)),
+            paint(style::ID, format!("{:<width$}", s.source)),
             plural(s.items, "item"),
             s.new
         );

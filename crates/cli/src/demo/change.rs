@@ -110,7 +110,10 @@ fn osv_report(with_jinja: bool) -> String {
 }
 
 /// Files the demo observes at its own clock (`assay demo` pins their modification time).
-pub const PINNED: &[&str] = &["exports/access-reviews.csv", "scans/latest/osv-scanner.json"];
+pub const PINNED: &[&str] = &[
+    "exports/access-reviews.csv",
+    "scans/latest/osv-scanner.json",
+];
 
 pub fn build(ws: &mut Workspace) -> Result<(), DemoError> {
     ws.file("exports/github/score-api-pulls.json", PULLS)?;
@@ -170,7 +173,10 @@ mod tests {
             approved_at: Some("customfield_10012".into()),
         };
         let tickets = assay_collect::jira::parse_issues(TICKETS, &fields).expect("tickets");
-        assert_eq!(tickets[1].payload["approver"], tickets[1].payload["reporter"]);
+        assert_eq!(
+            tickets[1].payload["approver"],
+            tickets[1].payload["reporter"]
+        );
         assert_eq!(tickets[2].payload["approved"], false);
         let deployments = assay_collect::deployments::parse_log(DEPLOYMENTS).expect("log");
         assert_eq!(deployments.len(), 4);
