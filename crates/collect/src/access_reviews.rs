@@ -296,26 +296,27 @@ impl crate::Collector for AccessReviewsCollector {
     fn collect(&self, ctx: &mut crate::Context<'_>) -> Result<crate::Collected, CollectError> {
         let mut out = crate::Collected::default();
         for spec in &self.config.files {
-            let paths = exports::expand(
+            let files = exports::read_all(
                 SOURCE,
                 ctx.workspace,
                 std::slice::from_ref(&spec.path),
                 &["csv", "json", "jsonl"],
+                |f| {
+                    let csv = f
+                        .path
+                        .extension()
+                        .and_then(|e| e.to_str())
+                        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+                    if csv {
+                        parse_reviews_csv(&f.text)
+                    } else {
+                        parse_reviews_json(&f.text)
+                    }
+                },
             )?;
-            for path in paths {
-                let (text, modified) = exports::read(SOURCE, &path)?;
-                let exported = spec.at.or(modified).unwrap_or(ctx.now);
-                let is_csv = path
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-                let reviews = if is_csv {
-                    parse_reviews_csv(&text)
-                } else {
-                    parse_reviews_json(&text)
-                }
-                .map_err(exports::in_file(&path))?;
-                let rel = exports::rel(&path, ctx.workspace);
+            for (file, reviews) in files {
+                let exported = spec.at.or(file.modified).unwrap_or(ctx.now);
+                let rel = &file.rel;
                 for mut r in reviews {
                     if let Value::Object(m) = &mut r.payload {
                         m.insert("exported_at".into(), json!(iso(exported)));

@@ -293,11 +293,16 @@ impl crate::Collector for DeploymentsCollector {
     fn collect(&self, ctx: &mut crate::Context<'_>) -> Result<crate::Collected, CollectError> {
         let c = &self.config;
         let mut all = Vec::new();
-        for path in exports::expand(SOURCE, ctx.workspace, &c.files, &["jsonl", "json", "log"])? {
-            let (text, _) = exports::read(SOURCE, &path)?;
-            let rel = exports::rel(&path, ctx.workspace);
-            for mut d in parse_log(&text).map_err(exports::in_file(&path))? {
-                d.locator = format!("{rel}#{}", d.locator.replace("line ", "L"));
+        let logs = exports::read_all(
+            SOURCE,
+            ctx.workspace,
+            &c.files,
+            &["jsonl", "json", "log"],
+            |f| parse_log(&f.text),
+        )?;
+        for (file, deployments) in logs {
+            for mut d in deployments {
+                d.locator = format!("{}#{}", file.rel, d.locator.replace("line ", "L"));
                 all.push(d);
             }
         }

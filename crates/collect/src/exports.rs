@@ -223,6 +223,39 @@ pub(crate) fn read(source: &str, path: &Path) -> Result<(String, Option<Timestam
     Ok((text, modified))
 }
 
+/// One export file as read.
+pub(crate) struct ExportFile {
+    pub path: PathBuf,
+    /// The path relative to the workspace, as written in locators.
+    pub rel: String,
+    pub text: String,
+    pub modified: Option<Timestamp>,
+}
+
+/// Read every file of `paths` (folders expanded to their files with one of `extensions`) and parse each; a parse
+/// error is prefixed with the file it came from. Nothing is returned unless every file parses.
+pub(crate) fn read_all<T>(
+    source: &str,
+    workspace: &Path,
+    paths: &[PathBuf],
+    extensions: &[&str],
+    parse: impl Fn(&ExportFile) -> Result<T, CollectError>,
+) -> Result<Vec<(ExportFile, T)>, CollectError> {
+    let mut out = Vec::new();
+    for path in expand(source, workspace, paths, extensions)? {
+        let (text, modified) = read(source, &path)?;
+        let file = ExportFile {
+            rel: rel(&path, workspace),
+            path,
+            text,
+            modified,
+        };
+        let parsed = parse(&file).map_err(in_file(&file.path))?;
+        out.push((file, parsed));
+    }
+    Ok(out)
+}
+
 /// The path as written in locators: relative to the workspace, with `/`.
 pub(crate) fn rel(path: &Path, workspace: &Path) -> String {
     path.strip_prefix(workspace)

@@ -269,15 +269,15 @@ impl crate::Collector for GithubCollector {
 
     fn collect(&self, ctx: &mut crate::Context<'_>) -> Result<crate::Collected, CollectError> {
         let mut out = crate::Collected::default();
-        for path in exports::expand(
+        let files = exports::read_all(
             SOURCE,
             ctx.workspace,
             &self.config.files,
             &["json", "jsonl"],
-        )? {
-            let (text, modified) = exports::read(SOURCE, &path)?;
-            let pulls = parse_pulls(&text).map_err(exports::in_file(&path))?;
-            let rel = exports::rel(&path, ctx.workspace);
+            |f| parse_pulls(&f.text),
+        )?;
+        for (file, pulls) in files {
+            let (path, rel) = (&file.path, &file.rel);
             for pr in pulls {
                 let name = match &self.config.repo {
                     Some(r) => r.clone(),
@@ -293,7 +293,7 @@ impl crate::Collector for GithubCollector {
                         ),
                     ));
                 }
-                let observed = pr.observed_at.or(modified).unwrap_or(ctx.now);
+                let observed = pr.observed_at.or(file.modified).unwrap_or(ctx.now);
                 let locator = if pr.repo.is_empty() {
                     format!("{rel}#pull/{}", pr.number)
                 } else {

@@ -270,21 +270,20 @@ impl crate::Collector for JiraCollector {
 
     fn collect(&self, ctx: &mut crate::Context<'_>) -> Result<crate::Collected, CollectError> {
         let mut out = crate::Collected::default();
-        for path in exports::expand(
+        let files = exports::read_all(
             SOURCE,
             ctx.workspace,
             &self.config.files,
             &["json", "jsonl"],
-        )? {
-            let (text, _) = exports::read(SOURCE, &path)?;
-            let tickets =
-                parse_issues(&text, &self.config.fields).map_err(exports::in_file(&path))?;
+            |f| parse_issues(&f.text, &self.config.fields),
+        )?;
+        for (file, tickets) in files {
             for t in tickets {
                 out.evidence.push(exports::item(
                     EvidenceKind::ChangeTicket,
                     format!("ticket:{}", t.key),
                     SOURCE,
-                    format!("{}#{}", exports::rel(&path, ctx.workspace), t.key),
+                    format!("{}#{}", file.rel, t.key),
                     t.observed_at,
                     ctx.now,
                     t.payload,

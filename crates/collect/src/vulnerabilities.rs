@@ -522,34 +522,33 @@ impl crate::Collector for VulnerabilitiesCollector {
             let slot = first.entry(finding_key(e, n, a)).or_insert(seen);
             *slot = (*slot).min(seen);
         }
-        let mut reports: Vec<(PathBuf, Timestamp, Option<String>, Format, Vec<Finding>)> =
+        let mut reports: Vec<(String, Timestamp, Option<String>, Format, Vec<Finding>)> =
             Vec::new();
         for spec in &self.config.files {
-            for path in exports::expand(
+            let files = exports::read_all(
                 SOURCE,
                 ctx.workspace,
                 std::slice::from_ref(&spec.path),
                 &["json"],
-            )? {
-                let (text, modified) = exports::read(SOURCE, &path)?;
-                let (format, findings) = parse_report(&text).map_err(exports::in_file(&path))?;
-                let at = spec.at.or(modified).unwrap_or(ctx.now);
+                |f| parse_report(&f.text),
+            )?;
+            for (file, (format, findings)) in files {
+                let at = spec.at.or(file.modified).unwrap_or(ctx.now);
                 for f in &findings {
                     let slot = first
                         .entry(finding_key(&f.ecosystem, &f.package, &f.advisory))
                         .or_insert(at);
                     *slot = (*slot).min(at);
                 }
-                reports.push((path, at, spec.subject.clone(), format, findings));
+                reports.push((file.rel, at, spec.subject.clone(), format, findings));
             }
         }
         let mut out = crate::Collected::default();
-        for (path, at, subject, format, findings) in reports {
+        for (rel, at, subject, format, findings) in reports {
             let scanner = serde_json::to_value(format)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default();
-            let rel = exports::rel(&path, ctx.workspace);
             // The scan itself: it proves the scan ran, and that a finding absent from it is no longer open.
             let target_of = |f: &Finding| f.target.clone().unwrap_or_else(|| scanner.clone());
             let mut targets: BTreeMap<String, usize> = BTreeMap::new();
