@@ -343,7 +343,8 @@ mod tests {
     /// (note, pull, approvers, self_approved, approved_before_merge, approved_head)
     #[test]
     fn review_rules_as_cases() {
-        let cases: Vec<(&str, Value, Vec<&str>, bool, bool, bool)> = vec![
+        type Case<'a> = (&'a str, Value, Vec<&'a str>, bool, bool, bool);
+        let cases: Vec<Case> = vec![
             (
                 "independent approval on the head",
                 pull(

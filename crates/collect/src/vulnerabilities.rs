@@ -13,7 +13,6 @@
 //! by the SUP-04 test.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use assay_ledger::{EvidenceKind, ListFilter};
 use jiff::Timestamp;
@@ -522,8 +521,9 @@ impl crate::Collector for VulnerabilitiesCollector {
             let slot = first.entry(finding_key(e, n, a)).or_insert(seen);
             *slot = (*slot).min(seen);
         }
-        let mut reports: Vec<(String, Timestamp, Option<String>, Format, Vec<Finding>)> =
-            Vec::new();
+        // (report path, scan time, subject, scanner, findings)
+        type Report = (String, Timestamp, Option<String>, Format, Vec<Finding>);
+        let mut reports: Vec<Report> = Vec::new();
         for spec in &self.config.files {
             let files = exports::read_all(
                 SOURCE,
@@ -634,7 +634,16 @@ mod tests {
     /// (fixture, format, findings, first package, advisory, severity, fixed)
     #[test]
     fn each_scanner_format_is_recognised_and_read() {
-        let cases: [(&str, Format, usize, &str, &str, &str, Option<&str>); 4] = [
+        type Case<'a> = (
+            &'a str,
+            Format,
+            usize,
+            &'a str,
+            &'a str,
+            &'a str,
+            Option<&'a str>,
+        );
+        let cases: [Case; 4] = [
             (
                 CARGO_AUDIT,
                 Format::CargoAudit,
