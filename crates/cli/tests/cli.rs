@@ -177,9 +177,10 @@ fn catalog_show_risk_and_control_map_both_ways() {
     Evidence
       deployment             A model or service deployment to an environment: what, when, by whom, under which ticket.
       change.ticket          A change ticket (for example a Jira issue) with requester, approver and approval time.
+      change.pull_request    A pull request with its author, reviews, merger and merge commit.
       gto.stage_assignment   A GTO stage assignment, unassignment or deprecation of a model version.
 
-    Test: not automated
+    Test: controls/DEP-01.rego
     --- stderr
     ");
 }
@@ -352,8 +353,8 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
     exit: 0
     --- stdout
     Built assay-demo — Kestrel Labs, a fictional AI company
-      parts: company, governance, data platform, datasets, ML platform, serving, corporate IT and people, vendors, ML history (git, DVC, GTO, LFS, OpenLineage), operations (IAM export, model files)
-      files: .assay-demo, README.md, assay.toml, datasets/curated/2025-06/part-0.csv, datasets/curated/2025-06/part-1.csv, datasets/curated/README.md, datasets/current.csv, datasets/ingest-rules.toml, datasets/reference.csv, datasets/training-extract.csv, exports/iam-authorization-details.json, lineage/etl-events.jsonl, models/fraud-scorer.safetensors, models/legacy-scorer.pkl, policies/acceptable-ai-use.md, policies/data-retention.md, policies/incident-response.md, policies/information-security.md, repos/fraud-model.git/ (git repository)
+      parts: company, governance, data platform, datasets, ML platform, serving, corporate IT and people, vendors, ML history (git, DVC, GTO, LFS, OpenLineage), operations (IAM export, model files), change management and security operations (pull requests, tickets, deployments, access reviews, scans)
+      files: .assay-demo, README.md, assay.toml, datasets/curated/2025-06/part-0.csv, datasets/curated/2025-06/part-1.csv, datasets/curated/README.md, datasets/current.csv, datasets/ingest-rules.toml, datasets/reference.csv, datasets/training-extract.csv, exports/access-reviews.csv, exports/deployments.jsonl, exports/github/score-api-pulls.json, exports/iam-authorization-details.json, exports/jira/changes.json, lineage/etl-events.jsonl, models/fraud-scorer.safetensors, models/legacy-scorer.pkl, policies/acceptable-ai-use.md, policies/data-retention.md, policies/incident-response.md, policies/information-security.md, repos/fraud-model.git/ (git repository), scans/2026-10-05/osv-scanner.json, scans/latest/osv-scanner.json
 
     Checked assay-demo/assay.toml — Kestrel Fraud Scoring API
       categories: security, availability, processing_integrity, confidentiality, privacy · 21 components (20 in scope) · 3 subservice organisations
@@ -406,14 +407,19 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       9 recorded as evidence (#4–#12); checkpoint signed at size 13
 
     Collected from the fraud model's git history
-      git          16 items, 16 new
-      dvc          19 items, 19 new
-      gto          9 items, 9 new
-      lfs          3 items, 3 new
-      openlineage  6 items, 6 new
-      aws_iam      11 items, 11 new
-      model_files  2 items, 2 new
-      checkpoint signed at size 79
+      git             16 items, 16 new
+      dvc             19 items, 19 new
+      gto             9 items, 9 new
+      lfs             3 items, 3 new
+      openlineage     6 items, 6 new
+      aws_iam         11 items, 11 new
+      model_files     2 items, 2 new
+      github          2 items, 2 new
+      jira            3 items, 3 new
+      deployments     6 items, 6 new
+      access_reviews  4 items, 4 new
+      vulnerabilities 5 items, 5 new
+      checkpoint signed at size 99
 
     Trace of fraud-scorer#prod   (the planted broken link: fraud-scorer@v1.1.0, 1 finding)
     fraud-scorer v1.2.0 (gto registry)
@@ -466,11 +472,18 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       kestrel.etl/export_transactions run 01943a6e-7b1c-7d2e-8f00-000000000003 COMPLETE at 2025-03-19T10:00:00Z   [#65]
           code: https://git.kestrel-labs.example/data/etl @ 289149886d
 
+    Deployments and approvals
+      2026-10-14T16:20:00Z  production  by ci-deployer  ticket CHG-1201  commit 5d1e0c7a9b  (log)   [#84]
+      2026-11-09T21:47:00Z  production  by omar.haddad@kestrel-labs.example  ticket CHG-1215  commit c3b2a1f0e9  (log)   [#85]
+      2026-11-21T03:12:00Z  production  by maya.chen@kestrel-labs.example  ticket CHG-1219  commit e1d2c3b4a5  (log)   [#86]
+      2026-11-25T10:00:00Z  staging  by ci-deployer  no ticket  commit e1d2c3b4a5  (log)   [#87]
+      2025-03-22T11:00:00Z  prod  by ben@kestrel-labs.example  ticket CHG-1187  commit 4914054631  (gto)   [#89]
+
     Chain complete: every link is backed by ledger evidence.
 
-    Check today: 3 pass · 7 fail · 57 not verifiable · 0 not applicable (stored as check.result #79)
+    Check today: 3 pass · 10 fail · 54 not verifiable · 0 not applicable (stored as check.result #99)
     Readiness by category
-      Security                 2/33  criteria ready (  6%)   controls: 1 pass · 4 fail · 43 not verifiable · 0 n/a
+      Security                 2/33  criteria ready (  6%)   controls: 1 pass · 7 fail · 40 not verifiable · 0 n/a
           no passing control: CC1.1 CC1.2 CC1.3 CC1.4 CC1.5 CC2.1 CC2.3 CC3.1 CC3.2 CC3.3 CC3.4 CC4.1
           CC4.2 CC5.1 CC6.1 CC6.2 CC6.3 CC6.4 CC6.5 CC6.6 CC6.7 CC6.8 CC7.1 CC7.2 CC7.3 CC7.4 CC7.5
           CC8.1 CC9.1 CC9.2
@@ -487,13 +500,15 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       FAIL ING-05: pipeline:ingest: load #6 checked no consent rule
       FAIL TRN-02: snapshot fraud-features@v2025.06 changed after it was recorded (#11): 2025-06/part-1.csv
       FAIL REG-02: models/legacy-scorer.pkl is dangerous: posix.system (dangerous)
+      FAIL DEP-01: model:fraud-scorer v1.2.0 to production on 2026-11-09 by omar.haddad@kestrel-labs.example: ticket CHG-1215 was approved by the deployer omar.haddad@kestrel-labs.example; ticket CHG-1215 was approved by its own requester omar.haddad@kestrel-labs.example; pull request #219 was approved only by its author omar-haddad; model:fraud-scorer v1.2.0 to production on 2026-11-21 by maya.chen@kestrel-labs.example: ticket CHG-1219 is not approved (Pending)
       FAIL MON-01: service:score-api: drift detected in report #4 (columns: amount, merchant_category) and alert #5 is still open
       FAIL MON-02: service:score-api: 1 of 1 alert(s) still open (#5)
+      FAIL SUP-03: store:curated-features: last access review 2026-07-14 by sofia.rossi@kestrel-labs.example (14 accounts, 0 removed) is 140 days old, more than a quarter (92 days)
+      FAIL SUP-04: torch 2.1.0: GHSA-pg7h-5qx3-wjr3 (critical) open 57 days since 2026-10-05, past the 7-day deadline; fixed in 2.2.0
       FAIL SUP-05: pipeline:train: scan #7 found credentials (AWS_ACCESS_KEY: 8) with no recorded rotation
-      3 controls cannot be seen because their source is not configured, e.g. DEP-04: source not
-      configured: add [source.github] or [source.terraform] to assay.toml to collect
-      change.pull_request, tf.resource
-      checkpoint signed at size 80; verify: clean (80 items, 4 checkpoints, 4 attachments)
+      1 controls cannot be seen because their source is not configured, e.g. STO-01: source not
+      configured: add [source.terraform] to assay.toml to collect tf.resource
+      checkpoint signed at size 100; verify: clean (100 items, 4 checkpoints, 4 attachments)
 
     Next
       cd assay-demo && assay scope check -v

@@ -76,9 +76,9 @@ fn bad_input_exits_2_and_changes_nothing() {
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("fraud-scorer"));
     let no_version = assay(&ws, &["trace", "fraud-scorer@v9.9.9"]);
     assert_eq!(code(&no_version), 2);
-    let no_source = assay(&ws, &["collect", "--source", "jira"]);
+    let no_source = assay(&ws, &["collect", "--source", "incidents"]);
     assert_eq!(code(&no_source), 2);
-    assert!(String::from_utf8_lossy(&no_source.stderr).contains("[source.jira]"));
+    assert!(String::from_utf8_lossy(&no_source.stderr).contains("[source.incidents]"));
 
     // A malformed OpenLineage event: exit 2 naming file and line, nothing of the source stored.
     let before = assay(&ws, &["evidence", "list", "--json"]).stdout;

@@ -13,7 +13,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::CollectError;
-use crate::{Collector, dvc, git, gto, iam_aws, lfs, mlflow, modelscan, openlineage};
+use crate::{
+    Collector, access_reviews, deployments, dvc, git, github, gto, iam_aws, jira, lfs, mlflow,
+    modelscan, openlineage, vulnerabilities,
+};
 
 /// One repository to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +49,11 @@ pub enum SourceConfig {
     Mlflow(mlflow::MlflowConfig),
     AwsIam(iam_aws::AwsIamConfig),
     ModelFiles(modelscan::ModelFilesConfig),
+    Github(github::GithubConfig),
+    Jira(jira::JiraConfig),
+    Deployments(deployments::DeploymentsConfig),
+    AccessReviews(access_reviews::AccessReviewsConfig),
+    Vulnerabilities(vulnerabilities::VulnerabilitiesConfig),
 }
 
 impl SourceConfig {
@@ -62,6 +70,17 @@ impl SourceConfig {
             SourceConfig::Mlflow(c) => Box::new(mlflow::MlflowCollector::new(c.clone())),
             SourceConfig::AwsIam(c) => Box::new(iam_aws::AwsIamCollector::new(c.clone())),
             SourceConfig::ModelFiles(c) => Box::new(modelscan::ModelFilesCollector::new(c.clone())),
+            SourceConfig::Github(c) => Box::new(github::GithubCollector::new(c.clone())),
+            SourceConfig::Jira(c) => Box::new(jira::JiraCollector::new(c.clone())),
+            SourceConfig::Deployments(c) => {
+                Box::new(deployments::DeploymentsCollector::new(c.clone()))
+            }
+            SourceConfig::AccessReviews(c) => {
+                Box::new(access_reviews::AccessReviewsCollector::new(c.clone()))
+            }
+            SourceConfig::Vulnerabilities(c) => {
+                Box::new(vulnerabilities::VulnerabilitiesCollector::new(c.clone()))
+            }
         }
     }
 }
@@ -76,6 +95,12 @@ pub const SUPPORTED: &[&str] = &[
     "mlflow",
     "aws_iam",
     "model_files",
+    "github",
+    "jira",
+    // After gto and mlflow: deployments are also derived from their stage and alias evidence in the ledger.
+    "deployments",
+    "access_reviews",
+    "vulnerabilities",
 ];
 
 /// Configured sources by name, and the names of tables this crate does not collect.
@@ -132,6 +157,17 @@ pub fn configure(
             "model_files" => {
                 SourceConfig::ModelFiles(modelscan::ModelFilesConfig::from_table(table)?)
             }
+            "github" => SourceConfig::Github(github::GithubConfig::from_table(table)?),
+            "jira" => SourceConfig::Jira(jira::JiraConfig::from_table(table)?),
+            "deployments" => {
+                SourceConfig::Deployments(deployments::DeploymentsConfig::from_table(table)?)
+            }
+            "access_reviews" => {
+                SourceConfig::AccessReviews(access_reviews::AccessReviewsConfig::from_table(table)?)
+            }
+            "vulnerabilities" => SourceConfig::Vulnerabilities(
+                vulnerabilities::VulnerabilitiesConfig::from_table(table)?,
+            ),
             _ => continue,
         };
         out.push(((*name).to_owned(), config));

@@ -13,18 +13,24 @@
 //! What this room must **not** do: print or exit (callers get typed results and a [`Progress`] handle); read the
 //! clock (the caller passes `now`); evaluate controls or build lineage (that is `engine` and `lineage`).
 
+pub mod access_reviews;
 pub mod config;
+pub mod deployments;
 pub mod dvc;
 pub mod error;
+mod exports;
 pub mod git;
+pub mod github;
 pub mod gto;
 pub mod iam_aws;
+pub mod jira;
 pub mod lfs;
 pub mod mlflow;
 pub mod modelscan;
 pub mod openlineage;
 pub mod pickle;
 mod repo;
+pub mod vulnerabilities;
 
 use std::path::Path;
 
@@ -33,6 +39,7 @@ use jiff::Timestamp;
 
 pub use config::{RepoSpec, SourceConfig, configure};
 pub use error::CollectError;
+pub use exports::{FileSpec, parse_time, ticket_keys};
 
 /// What a collector needs from its caller: the workspace, the ledger (to read cursors), the time, progress.
 pub struct Context<'a> {

@@ -193,7 +193,7 @@ pub fn render_text(t: &Trace) -> String {
     if !t.deployments.is_empty() {
         let _ = writeln!(o, "\nDeployments and approvals");
         for d in &t.deployments {
-            let _ = writeln!(o, "  {d}");
+            let _ = writeln!(o, "  {}", deployment_line(d));
         }
     }
     let _ = writeln!(o);
@@ -361,6 +361,12 @@ pub fn render_markdown(t: &Trace) -> String {
             );
         }
     }
+    if !t.deployments.is_empty() {
+        let _ = writeln!(o, "\n## Deployments and approvals\n");
+        for d in &t.deployments {
+            let _ = writeln!(o, "- {}", deployment_line(d));
+        }
+    }
     if !t.findings.is_empty() {
         let _ = writeln!(o, "\n## Broken links\n");
         for f in &t.findings {
@@ -374,4 +380,37 @@ pub fn render_markdown(t: &Trace) -> String {
         }
     }
     o
+}
+
+/// One deployment as a line: when, where, who, under which ticket and pull request, and its evidence.
+pub(crate) fn deployment_line(d: &serde_json::Value) -> String {
+    let s = |k: &str| d.get(k).and_then(serde_json::Value::as_str);
+    let mut parts = vec![
+        s("deployed_at").or(s("at")).unwrap_or("?").to_owned(),
+        s("environment").unwrap_or("?").to_owned(),
+    ];
+    if let Some(a) = s("actor") {
+        parts.push(format!("by {a}"));
+    }
+    parts.push(match s("ticket") {
+        Some(t) => format!("ticket {t}"),
+        None => "no ticket".to_owned(),
+    });
+    match d.get("pull_request") {
+        Some(serde_json::Value::Number(n)) => parts.push(format!("PR #{n}")),
+        Some(serde_json::Value::String(p)) => parts.push(format!("PR {p}")),
+        _ => {}
+    }
+    if let Some(c) = s("commit") {
+        parts.push(format!("commit {}", crate::trace::short(c)));
+    }
+    if let Some(origin) = s("origin") {
+        parts.push(format!("({origin})"));
+    }
+    let evidence: Vec<u64> = d
+        .get("evidence")
+        .and_then(serde_json::Value::as_array)
+        .map(|a| a.iter().filter_map(serde_json::Value::as_u64).collect())
+        .unwrap_or_default();
+    format!("{}   [{}]", parts.join("  "), refs(&evidence))
 }

@@ -589,11 +589,13 @@ fn cmd_str(v: Option<&Value>) -> Option<String> {
 type OlRun = ((Option<String>, Option<String>), Option<String>);
 fn ol_training_run(g: &Graph, stage: &str, artifact: Option<&str>) -> Option<OlRun> {
     let runs = artifact.and_then(|a| g.get(Join::OlOutputName, a))?;
-    let first = g.try_item(*runs.first()?)?;
-    let run_id = first
-        .payload
-        .pointer("/run/runId")
-        .and_then(Value::as_str)?;
+    // The first run event that wrote the artifact (job and dataset events name no run).
+    let run_id = runs.iter().find_map(|&p| {
+        g.try_item(p)?
+            .payload
+            .pointer("/run/runId")
+            .and_then(Value::as_str)
+    })?;
     let events = g.get(Join::OlRun, run_id)?;
     let mut start = None;
     let mut end = None;

@@ -108,11 +108,18 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
             "Collected from the fraud model's git history"
         )
     );
+    let width = lineage
+        .collected
+        .iter()
+        .map(|s| s.source.len())
+        .max()
+        .unwrap_or(0)
+        .max(12);
     for s in &lineage.collected {
         let _ = writeln!(
             out,
             "  {} {}, {} new",
-            paint(style::ID, format!("{:<12}", s.source)),
+            paint(style::ID, format!("{:<width$}", s.source)),
             plural(s.items, "item"),
             s.new
         );
@@ -337,14 +344,17 @@ fn check_and_sign(
     })
 }
 
-/// The IAM export and the model files are observed at their modification time; give them the demo's clock, so a
-/// demo built with `ASSAY_NOW` is the same on every run.
+/// The IAM export, the model files, the access-review register and the latest scan are observed at their
+/// modification time; give them the demo's clock, so a demo built with `ASSAY_NOW` is the same on every run.
 fn pin_export_times(built: &Built, now: Timestamp) -> Result<(), miette::Report> {
     for rel in [
         "exports/iam-authorization-details.json",
         "models/legacy-scorer.pkl",
         "models/fraud-scorer.safetensors",
-    ] {
+    ]
+    .iter()
+    .chain(demo::PINNED_EXPORTS)
+    {
         let path = built.root.join(rel);
         std::fs::File::options()
             .write(true)

@@ -5,6 +5,7 @@
 //! (later: git history, MLflow runs, IAM exports, datasets, policies), so the demo grows by adding
 //! to the part that owns a thing rather than by editing one long script.
 
+mod change;
 mod company;
 mod corporate;
 mod data_platform;
@@ -20,6 +21,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+pub use change::PINNED as PINNED_EXPORTS;
 pub use ml_history::{BROKEN as BROKEN_MODEL, PRODUCTION as PRODUCTION_MODEL};
 
 /// The file that marks a directory as built by `assay demo`, so a rebuild may replace it.
@@ -117,7 +119,7 @@ pub fn build(dir: &Path, force: bool) -> Result<Built, DemoError> {
         files: Vec::new(),
         manual: Vec::new(),
     };
-    let parts: [(&'static str, BuildPart); 10] = [
+    let parts: [(&'static str, BuildPart); 11] = [
         ("company", company::build),
         ("governance", governance::build),
         ("data platform", data_platform::build),
@@ -131,6 +133,10 @@ pub fn build(dir: &Path, force: bool) -> Result<Built, DemoError> {
             ml_history::build,
         ),
         ("operations (IAM export, model files)", operations::build),
+        (
+            "change management and security operations (pull requests, tickets, deployments, access reviews, scans)",
+            change::build,
+        ),
     ];
     for (_, build_part) in &parts {
         build_part(&mut ws)?;
