@@ -13,7 +13,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::CollectError;
-use crate::{Collector, dvc, git, gto, iam_aws, lfs, mlflow, modelscan, openlineage};
+use crate::{
+    Collector, dvc, git, gto, iam_aws, iam_gcp, incidents, k8s_rbac, lfs, mlflow, modelscan,
+    openlineage, terraform,
+};
 
 /// One repository to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +49,10 @@ pub enum SourceConfig {
     Mlflow(mlflow::MlflowConfig),
     AwsIam(iam_aws::AwsIamConfig),
     ModelFiles(modelscan::ModelFilesConfig),
+    GcpIam(iam_gcp::GcpIamConfig),
+    K8sRbac(k8s_rbac::K8sRbacConfig),
+    Terraform(terraform::TerraformConfig),
+    Incidents(incidents::IncidentsConfig),
 }
 
 impl SourceConfig {
@@ -62,6 +69,10 @@ impl SourceConfig {
             SourceConfig::Mlflow(c) => Box::new(mlflow::MlflowCollector::new(c.clone())),
             SourceConfig::AwsIam(c) => Box::new(iam_aws::AwsIamCollector::new(c.clone())),
             SourceConfig::ModelFiles(c) => Box::new(modelscan::ModelFilesCollector::new(c.clone())),
+            SourceConfig::GcpIam(c) => Box::new(iam_gcp::GcpIamCollector::new(c.clone())),
+            SourceConfig::K8sRbac(c) => Box::new(k8s_rbac::K8sRbacCollector::new(c.clone())),
+            SourceConfig::Terraform(c) => Box::new(terraform::TerraformCollector::new(c.clone())),
+            SourceConfig::Incidents(c) => Box::new(incidents::IncidentsCollector::new(c.clone())),
         }
     }
 }
@@ -76,6 +87,10 @@ pub const SUPPORTED: &[&str] = &[
     "mlflow",
     "aws_iam",
     "model_files",
+    "gcp_iam",
+    "k8s_rbac",
+    "terraform",
+    "incidents",
 ];
 
 /// Configured sources by name, and the names of tables this crate does not collect.
@@ -132,6 +147,10 @@ pub fn configure(
             "model_files" => {
                 SourceConfig::ModelFiles(modelscan::ModelFilesConfig::from_table(table)?)
             }
+            "gcp_iam" => SourceConfig::GcpIam(iam_gcp::GcpIamConfig::from_table(table)?),
+            "k8s_rbac" => SourceConfig::K8sRbac(k8s_rbac::K8sRbacConfig::from_table(table)?),
+            "terraform" => SourceConfig::Terraform(terraform::TerraformConfig::from_table(table)?),
+            "incidents" => SourceConfig::Incidents(incidents::IncidentsConfig::from_table(table)?),
             _ => continue,
         };
         out.push(((*name).to_owned(), config));

@@ -16,15 +16,20 @@
 pub mod config;
 pub mod dvc;
 pub mod error;
+mod export;
 pub mod git;
 pub mod gto;
 pub mod iam_aws;
+pub mod iam_gcp;
+pub mod incidents;
+pub mod k8s_rbac;
 pub mod lfs;
 pub mod mlflow;
 pub mod modelscan;
 pub mod openlineage;
 pub mod pickle;
 mod repo;
+pub mod terraform;
 
 use std::path::Path;
 
