@@ -27,12 +27,28 @@ pub struct Record {
     pub fields: Map<String, Value>,
 }
 
+/// `Detected At`, `detected-at`, `DetectedAt` and `detectedAt` all become `detected_at`.
 fn norm_key(k: &str) -> String {
-    k.trim()
-        .to_lowercase()
-        .chars()
-        .map(|c| if c == ' ' || c == '-' { '_' } else { c })
-        .collect()
+    let mut out = String::with_capacity(k.len() + 4);
+    let mut prev_lower = false;
+    for c in k.trim().chars() {
+        if c == ' ' || c == '-' || c == '_' {
+            if !out.ends_with('_') {
+                out.push('_');
+            }
+            prev_lower = false;
+        } else if c.is_uppercase() {
+            if prev_lower && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+            prev_lower = false;
+        } else {
+            out.push(c);
+            prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        }
+    }
+    out
 }
 
 /// Split CSV text (RFC 4180: quoted fields, `""` escapes, CRLF or LF) into rows with their first line number.
@@ -690,6 +706,15 @@ mod tests {
         assert_eq!(rows[2].1[0], "multi\nline");
         assert!(parse_csv_rows("a,\"b\nc").is_err());
         assert!(parse_csv_rows("a,b\"c\n").is_err());
+    }
+
+    #[test]
+    fn field_names_are_normalised() {
+        for k in ["Detected At", "detected-at", "DetectedAt", "detectedAt", "detected_at"] {
+            assert_eq!(norm_key(k), "detected_at", "{k}");
+        }
+        assert_eq!(norm_key("BackupSizeInBytes"), "backup_size_in_bytes");
+        assert_eq!(norm_key("RTO Target"), "rto_target");
     }
 
     #[test]
