@@ -710,7 +710,13 @@ mod tests {
 
     #[test]
     fn field_names_are_normalised() {
-        for k in ["Detected At", "detected-at", "DetectedAt", "detectedAt", "detected_at"] {
+        for k in [
+            "Detected At",
+            "detected-at",
+            "DetectedAt",
+            "detectedAt",
+            "detected_at",
+        ] {
             assert_eq!(norm_key(k), "detected_at", "{k}");
         }
         assert_eq!(norm_key("BackupSizeInBytes"), "backup_size_in_bytes");

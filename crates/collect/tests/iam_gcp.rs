@@ -1,6 +1,8 @@
 //! A realistic `gcloud projects get-iam-policy` export plus one bucket policy: who can deploy to the production
 //! Vertex AI endpoint, write the curated training bucket and read the raw PII bucket.
 
+mod common;
+
 use assay_collect::iam_aws::Decision;
 use assay_collect::iam_gcp::{
     AssetRule, AttachedPolicy, RoleDef, RoleTable, grants, members, parse_policy,
@@ -231,10 +233,8 @@ fn malformed_policies_name_the_place() {
 #[test]
 fn the_collector_is_idempotent_and_stores_nothing_from_a_malformed_export() {
     use assay_collect::iam_gcp::GcpIamCollector;
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join("exports")).expect("dir");
-    std::fs::write(dir.path().join("exports/gcp.json"), PROJECT).expect("write");
-    std::fs::write(dir.path().join("exports/raw.json"), BUCKET).expect("write");
+    let (dir, mut ledger) =
+        common::workspace(&[("exports/gcp.json", PROJECT), ("exports/raw.json", BUCKET)]);
     let table: toml::Table = toml::from_str(
         r#"
         project = "kestrel-ml"
@@ -257,16 +257,9 @@ fn the_collector_is_idempotent_and_stores_nothing_from_a_malformed_export() {
         panic!("not a gcp_iam config");
     };
     let collector = GcpIamCollector::new(config.clone());
-    let mut ledger = assay_ledger::Ledger::init(dir.path()).expect("ledger");
     let now = jiff::Timestamp::from_second(1_800_000_000).expect("ts");
     let run = |ledger: &mut assay_ledger::Ledger, at: i64| {
-        assay_collect::run(
-            &collector,
-            ledger,
-            dir.path(),
-            jiff::Timestamp::from_second(at).expect("ts"),
-            &mut assay_ledger::NoProgress,
-        )
+        common::collect_at(&collector, ledger, dir.path(), at)
     };
     let first = run(&mut ledger, now.as_second()).expect("collect");
     // 10 members (8 project bindings' members + 2 convenience members) + 4 able to deploy.

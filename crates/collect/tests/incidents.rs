@@ -1,5 +1,7 @@
 //! Incident, restore-test and backup-job records in the shapes teams export them (CSV, JSON, JSONL).
 
+mod common;
+
 use assay_collect::incidents::{backup_job, dr_test, incident, parse_records};
 use serde_json::json;
 
@@ -99,11 +101,11 @@ fn malformed_records_name_the_row() {
 #[test]
 fn the_collector_is_idempotent_and_stores_nothing_from_a_malformed_file() {
     use assay_collect::incidents::{IncidentsCollector, IncidentsConfig};
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join("ops")).expect("dir");
-    std::fs::write(dir.path().join("ops/incidents.csv"), INCIDENTS).expect("write");
-    std::fs::write(dir.path().join("ops/restore-tests.json"), RESTORES).expect("write");
-    std::fs::write(dir.path().join("ops/backup-jobs.jsonl"), BACKUPS).expect("write");
+    let (dir, mut ledger) = common::workspace(&[
+        ("ops/incidents.csv", INCIDENTS),
+        ("ops/restore-tests.json", RESTORES),
+        ("ops/backup-jobs.jsonl", BACKUPS),
+    ]);
     let table: toml::Table = toml::from_str(
         r#"
         files = ["ops/incidents.csv"]
@@ -113,15 +115,8 @@ fn the_collector_is_idempotent_and_stores_nothing_from_a_malformed_file() {
     )
     .expect("toml");
     let collector = IncidentsCollector::new(IncidentsConfig::from_table(&table).expect("config"));
-    let mut ledger = assay_ledger::Ledger::init(dir.path()).expect("ledger");
     let run = |ledger: &mut assay_ledger::Ledger, at: i64| {
-        assay_collect::run(
-            &collector,
-            ledger,
-            dir.path(),
-            jiff::Timestamp::from_second(at).expect("ts"),
-            &mut assay_ledger::NoProgress,
-        )
+        common::collect_at(&collector, ledger, dir.path(), at)
     };
     let first = run(&mut ledger, 1_800_000_000).expect("collect");
     assert_eq!((first.items, first.new), (7, 7));

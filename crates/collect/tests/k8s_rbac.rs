@@ -1,6 +1,8 @@
 //! A realistic `kubectl get roles,rolebindings,clusterroles,clusterrolebindings -A -o yaml` List: who can deploy,
 //! read secrets and exec in the serving namespace.
 
+mod common;
+
 use assay_collect::iam_aws::Decision;
 use assay_collect::k8s_rbac::{NamespaceRule, grants, parse_rbac};
 
@@ -183,9 +185,7 @@ fn malformed_yaml_names_the_line_and_object() {
 #[test]
 fn the_collector_is_idempotent_and_stores_nothing_from_a_malformed_file() {
     use assay_collect::k8s_rbac::{K8sRbacCollector, K8sRbacConfig};
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join("exports")).expect("dir");
-    std::fs::write(dir.path().join("exports/rbac.yaml"), LIST).expect("write");
+    let (dir, mut ledger) = common::workspace(&[("exports/rbac.yaml", LIST)]);
     let table: toml::Table = toml::from_str(
         r#"
         files = ["exports/rbac.yaml"]
@@ -196,15 +196,8 @@ fn the_collector_is_idempotent_and_stores_nothing_from_a_malformed_file() {
     )
     .expect("toml");
     let collector = K8sRbacCollector::new(K8sRbacConfig::from_table(&table).expect("config"));
-    let mut ledger = assay_ledger::Ledger::init(dir.path()).expect("ledger");
     let run = |ledger: &mut assay_ledger::Ledger, at: i64| {
-        assay_collect::run(
-            &collector,
-            ledger,
-            dir.path(),
-            jiff::Timestamp::from_second(at).expect("ts"),
-            &mut assay_ledger::NoProgress,
-        )
+        common::collect_at(&collector, ledger, dir.path(), at)
     };
     let first = run(&mut ledger, 1_800_000_000).expect("collect");
     // 7 bindings + 2 (data-science) + 12 (ml-platform) + 2 (sre) + 2 (release-bot) + 1 (alice) + 1 (dana).

@@ -1,5 +1,7 @@
 //! Realistic `terraform show -json` output (a plan with child modules, a state) and an HPA manifest.
 
+mod common;
+
 use assay_collect::terraform::{TfResource, parse_hpa_manifests, parse_show};
 use serde_json::json;
 
@@ -167,11 +169,11 @@ fn malformed_output_names_the_place() {
 #[test]
 fn the_collector_is_idempotent_and_stores_nothing_from_a_malformed_file() {
     use assay_collect::terraform::{TerraformCollector, TerraformConfig};
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::create_dir_all(dir.path().join("exports")).expect("dir");
-    std::fs::write(dir.path().join("exports/plan.json"), PLAN).expect("write");
-    std::fs::write(dir.path().join("exports/state.json"), STATE).expect("write");
-    std::fs::write(dir.path().join("exports/hpa.yaml"), HPA).expect("write");
+    let (dir, mut ledger) = common::workspace(&[
+        ("exports/plan.json", PLAN),
+        ("exports/state.json", STATE),
+        ("exports/hpa.yaml", HPA),
+    ]);
     let table: toml::Table = toml::from_str(
         r#"
         files = ["exports/plan.json", "exports/state.json"]
@@ -182,15 +184,8 @@ fn the_collector_is_idempotent_and_stores_nothing_from_a_malformed_file() {
     )
     .expect("toml");
     let collector = TerraformCollector::new(TerraformConfig::from_table(&table).expect("config"));
-    let mut ledger = assay_ledger::Ledger::init(dir.path()).expect("ledger");
     let run = |ledger: &mut assay_ledger::Ledger, at: i64| {
-        assay_collect::run(
-            &collector,
-            ledger,
-            dir.path(),
-            jiff::Timestamp::from_second(at).expect("ts"),
-            &mut assay_ledger::NoProgress,
-        )
+        common::collect_at(&collector, ledger, dir.path(), at)
     };
     let first = run(&mut ledger, 1_800_000_000).expect("collect");
     assert_eq!((first.items, first.new), (10 + 4 + 1, 15));
