@@ -1,8 +1,9 @@
 # STO-03 No public access to data or model storage (continuous).
 # One occurrence per storage bucket read from Terraform: it holds when public access is blocked (all four S3
 # public-access-block flags, or GCS public access prevention enforced). One occurrence per asset with
-# effective-permission grants: it fails when any grant goes to a public member (allUsers,
-# allAuthenticatedUsers). Cross-account principals are not classified yet.
+# effective-permission grants from a collector that can see public members (items with a `public` field: GCP
+# IAM today): it fails when any grant goes to allUsers or allAuthenticatedUsers. AWS grants say nothing about
+# public access (bucket policies are not read yet) and are not assessed; cross-account principals neither.
 package assay.control
 
 occurrences contains o if {
@@ -22,14 +23,19 @@ bucket_reason(e, true) := sprintf("%s (%s): public access is blocked", [e.subjec
 
 bucket_reason(e, false) := sprintf("%s (%s): public access is not blocked (no public access block with all four flags, or prevention not enforced)", [e.subject, name(e)])
 
+sees_public(e) if {
+	e.kind == "iam.effective_permission"
+	object.get(e.payload, "public", null) != null
+}
+
 assets contains e.subject if {
 	some e in input.evidence
-	e.kind == "iam.effective_permission"
+	sees_public(e)
 }
 
 occurrences contains o if {
 	some a in assets
-	gs := [e | some e in input.evidence; e.kind == "iam.effective_permission"; e.subject == a]
+	gs := [e | some e in input.evidence; sees_public(e); e.subject == a]
 	pub := [e | some e in gs; object.get(e.payload, "public", false) == true]
 	o := {
 		"at": max([e.observed_at | some e in gs]),

@@ -42,6 +42,13 @@ owner = "data-platform"
 holds = ["customer_data", "pii"]
 
 [[component]]
+id = "registry:mlflow"
+stage = "registry"
+in_scope = true
+owner = "ml-platform"
+holds = ["confidential"]
+
+[[component]]
 id = "store:model-artifacts"
 stage = "storage"
 in_scope = true
@@ -130,11 +137,27 @@ fn workspace() -> tempfile::TempDir {
     ] {
         std::fs::create_dir_all(ws.join(dir)).expect("mkdir");
         for f in files {
-            std::fs::copy(format!("{FIX}/{f}"), ws.join(dir).join(f)).expect("copy fixture");
+            let to = ws.join(dir).join(f);
+            std::fs::copy(format!("{FIX}/{f}"), &to).expect("copy fixture");
+            age(&to);
         }
     }
     t
 }
+
+/// Exports are observed at their modification time: date them the day before the check.
+fn age(path: &std::path::Path) {
+    let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(EXPORTED_AT);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(when))
+        .expect("set mtime");
+}
+
+/// 2026-05-31T12:00:00Z, the day before `CHECK_AT`.
+const EXPORTED_AT: u64 = 1_780_228_800;
+const CHECK_AT: &str = "2026-06-01T00:00:00Z";
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -158,7 +181,7 @@ fn infrastructure_sources_are_collected_listed_and_checked() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
     for line in [
-        "gcp_iam      15 items, 15 new",
+        "gcp_iam      19 items, 19 new",
         "k8s_rbac     27 items, 27 new",
         "terraform    15 items, 15 new",
         "incidents    7 items, 7 new",
@@ -174,24 +197,37 @@ fn infrastructure_sources_are_collected_listed_and_checked() {
     // Re-collecting unchanged exports stores nothing.
     let again = assay(ws, &["collect"]);
     assert_eq!(code(&again), 0, "{}", stderr(&again));
-    assert!(stdout(&again).contains("k8s_rbac     27 items, 0 new"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("k8s_rbac     27 items, 0 new"),
+        "{}",
+        stdout(&again)
+    );
 
-    let check = assay(ws, &["check"]);
+    let check = assay(ws, &["check", "--at", CHECK_AT]);
     assert_eq!(code(&check), 1, "{}", stderr(&check));
-    let text = stdout(&check);
+    // Reasons wrap at the terminal width: compare with whitespace collapsed.
+    let text = stdout(&check)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     for want in [
         // The data-science group (GCP and Kubernetes) and dana can deploy to production.
-        "FAIL DEP-03: serving:fraud-api: data scientists can change production:",
+        "FAIL DEP-03 Segregation of duties",
+        "serving:fraud-api: data scientists can change production: Group:data-science can patch apps/deployments",
         "group:data-science@kestrel.ai can aiplatform.endpoints.deploy",
+        "user:dana@kestrel.ai can aiplatform.endpoints.deploy",
         // The ML platform group reads the raw PII bucket.
-        "FAIL STO-02: dataset:raw-events: access exceeds the role matrix:",
-        "group:ml-platform@kestrel.ai (ml-engineer) can read personal data",
+        "FAIL STO-02",
+        "dataset:raw-events: access exceeds the role matrix: group:ml-platform@kestrel.ai (ml-engineer) can read personal data",
         // SSE-S3 on the legacy bucket; the research scratch bucket has no public access block.
-        "FAIL STO-01:",
-        "FAIL STO-03:",
-        // The newest backup job failed; the serving failover missed its RTO.
-        "FAIL REG-03: store:model-artifacts: backup job 7a1c-02 did not complete",
-        "FAIL SUP-06: serving:fraud-api: restore test DR-2026-Q2",
+        "FAIL STO-01",
+        "tf:aws_s3_bucket.legacy (kestrel-legacy-models): encrypted only with provider-default keys (AES256)",
+        "FAIL STO-03",
+        "tf:module.data.aws_s3_bucket.scratch (kestrel-research-scratch): public access is not blocked",
+        // The newest backup job failed; the serving failover missed its RTO; an incident was never triaged.
+        "store:model-artifacts: backup job 7a1c-02 did not complete",
+        "serving:fraud-api: restore test DR-2026-Q2 on 2026-05-14 failed",
+        "incident INC-2026-021 (Extraction-like query pattern from tenant 4411): never triaged",
     ] {
         assert!(text.contains(want), "missing `{want}` in\n{text}");
     }
