@@ -468,12 +468,12 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
 
     Chain complete: every link is backed by ledger evidence.
 
-    Check today: 3 pass · 6 fail · 58 not verifiable · 0 not applicable (stored as check.result #79)
+    Check today: 4 pass · 7 fail · 56 not verifiable · 0 not applicable (stored as check.result #79)
     Readiness by category
-      Security                 2/33  criteria ready (  6%)   controls: 1 pass · 3 fail · 44 not verifiable · 0 n/a
+      Security                 2/33  criteria ready (  6%)   controls: 2 pass · 4 fail · 42 not verifiable · 0 n/a
           no passing control: CC1.1 CC1.2 CC1.3 CC1.4 CC1.5 CC2.1 CC2.3 CC3.1 CC3.2 CC3.3 CC3.4 CC4.1
-          CC4.2 CC5.1 CC6.1 CC6.2 CC6.3 CC6.4 CC6.5 CC6.6 CC6.7 CC6.8 CC7.1 CC7.2 CC7.3 CC7.4 CC7.5
-          CC8.1 CC9.1 CC9.2
+          CC4.2 CC5.1 CC6.2 CC6.4 CC6.5 CC6.6 CC6.7 CC6.8 CC7.1 CC7.2 CC7.3 CC7.4 CC7.5 CC8.1 CC9.1
+          CC9.2
       Availability             0/3   criteria ready (  0%)   controls: 0 pass · 1 fail · 5 not verifiable · 0 n/a
           no passing control: A1.1 A1.2 A1.3
       Processing Integrity     0/5   criteria ready (  0%)   controls: 1 pass · 3 fail · 11 not verifiable · 0 n/a
@@ -486,6 +486,7 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       FAIL ING-01: pipeline:ingest: batch datasets/current.csv failed validation (#6): 4.36% null; allowed 1.00%
       FAIL ING-05: pipeline:ingest: load #6 checked no consent rule
       FAIL TRN-02: snapshot fraud-features@v2025.06 changed after it was recorded (#11): 2025-06/part-1.csv
+      FAIL DEP-03: service:score-api: data scientists can change production: arn:aws:iam::210987654321:user/maya.chen can sagemaker:UpdateEndpoint (DataScienceSageMaker#Notebooks); arn:aws:iam::210987654321:user/omar.haddad can sagemaker:UpdateEndpoint (DataScienceSageMaker#Notebooks)
       FAIL MON-01: service:score-api: drift detected in report #4 (columns: amount, merchant_category) and alert #5 is still open
       FAIL MON-02: service:score-api: 1 of 1 alert(s) still open (#5)
       FAIL SUP-05: pipeline:train: scan #7 found credentials (AWS_ACCESS_KEY: 8) with no recorded rotation
