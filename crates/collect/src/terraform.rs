@@ -198,7 +198,7 @@ fn blocks<'a>(v: &'a Value, key: &str) -> Vec<&'a Value> {
     }
 }
 
-fn get<'a>(v: Option<&'a Value>, key: &str) -> Value {
+fn get(v: Option<&Value>, key: &str) -> Value {
     v.and_then(|x| x.get(key)).cloned().unwrap_or(Value::Null)
 }
 
