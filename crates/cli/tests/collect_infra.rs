@@ -228,6 +228,8 @@ fn infrastructure_sources_are_collected_listed_and_checked() {
         "store:model-artifacts: backup job 7a1c-02 did not complete",
         "serving:fraud-api: restore test DR-2026-Q2 on 2026-05-14 failed",
         "incident INC-2026-021 (Extraction-like query pattern from tenant 4411): never triaged",
+        // The gateway's Auto Scaling group is pinned at three instances.
+        "tf:aws_autoscaling_group.gateway: ec2 gateway cannot scale (min 3, max 3)",
     ] {
         assert!(text.contains(want), "missing `{want}` in\n{text}");
     }
