@@ -481,12 +481,12 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
 
     Chain complete: every link is backed by ledger evidence.
 
-    Check today: 3 pass · 10 fail · 54 not verifiable · 0 not applicable (stored as check.result #99)
+    Check today: 4 pass · 11 fail · 52 not verifiable · 0 not applicable (stored as check.result #99)
     Readiness by category
-      Security                 2/33  criteria ready (  6%)   controls: 1 pass · 7 fail · 40 not verifiable · 0 n/a
+      Security                 2/33  criteria ready (  6%)   controls: 2 pass · 8 fail · 38 not verifiable · 0 n/a
           no passing control: CC1.1 CC1.2 CC1.3 CC1.4 CC1.5 CC2.1 CC2.3 CC3.1 CC3.2 CC3.3 CC3.4 CC4.1
-          CC4.2 CC5.1 CC6.1 CC6.2 CC6.3 CC6.4 CC6.5 CC6.6 CC6.7 CC6.8 CC7.1 CC7.2 CC7.3 CC7.4 CC7.5
-          CC8.1 CC9.1 CC9.2
+          CC4.2 CC5.1 CC6.2 CC6.4 CC6.5 CC6.6 CC6.7 CC6.8 CC7.1 CC7.2 CC7.3 CC7.4 CC7.5 CC8.1 CC9.1
+          CC9.2
       Availability             0/3   criteria ready (  0%)   controls: 0 pass · 1 fail · 5 not verifiable · 0 n/a
           no passing control: A1.1 A1.2 A1.3
       Processing Integrity     0/5   criteria ready (  0%)   controls: 1 pass · 3 fail · 11 not verifiable · 0 n/a
@@ -501,6 +501,7 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       FAIL TRN-02: snapshot fraud-features@v2025.06 changed after it was recorded (#11): 2025-06/part-1.csv
       FAIL REG-02: models/legacy-scorer.pkl is dangerous: posix.system (dangerous)
       FAIL DEP-01: model:fraud-scorer v1.2.0 to production on 2026-11-09 by omar.haddad@kestrel-labs.example: ticket CHG-1215 was approved by the deployer omar.haddad@kestrel-labs.example; ticket CHG-1215 was approved by its own requester omar.haddad@kestrel-labs.example; pull request #219 was approved only by its author omar-haddad; model:fraud-scorer v1.2.0 to production on 2026-11-21 by maya.chen@kestrel-labs.example: ticket CHG-1219 is not approved (Pending)
+      FAIL DEP-03: service:score-api: data scientists can change production: arn:aws:iam::210987654321:user/maya.chen can sagemaker:UpdateEndpoint (DataScienceSageMaker#Notebooks); arn:aws:iam::210987654321:user/omar.haddad can sagemaker:UpdateEndpoint (DataScienceSageMaker#Notebooks)
       FAIL MON-01: service:score-api: drift detected in report #4 (columns: amount, merchant_category) and alert #5 is still open
       FAIL MON-02: service:score-api: 1 of 1 alert(s) still open (#5)
       FAIL SUP-03: store:curated-features: last access review 2026-07-14 by sofia.rossi@kestrel-labs.example (14 accounts, 0 removed) is 140 days old, more than a quarter (92 days)

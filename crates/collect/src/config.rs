@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::CollectError;
 use crate::{
-    Collector, access_reviews, deployments, dvc, git, github, gto, iam_aws, jira, lfs, mlflow,
-    modelscan, openlineage, vulnerabilities,
+    Collector, access_reviews, deployments, dvc, git, github, gto, iam_aws, iam_gcp, incidents, jira,
+    k8s_rbac, lfs, mlflow, modelscan, openlineage, terraform, vulnerabilities,
 };
 
 /// One repository to read.
@@ -54,6 +54,10 @@ pub enum SourceConfig {
     Deployments(deployments::DeploymentsConfig),
     AccessReviews(access_reviews::AccessReviewsConfig),
     Vulnerabilities(vulnerabilities::VulnerabilitiesConfig),
+    GcpIam(iam_gcp::GcpIamConfig),
+    K8sRbac(k8s_rbac::K8sRbacConfig),
+    Terraform(terraform::TerraformConfig),
+    Incidents(incidents::IncidentsConfig),
 }
 
 impl SourceConfig {
@@ -81,6 +85,10 @@ impl SourceConfig {
             SourceConfig::Vulnerabilities(c) => {
                 Box::new(vulnerabilities::VulnerabilitiesCollector::new(c.clone()))
             }
+            SourceConfig::GcpIam(c) => Box::new(iam_gcp::GcpIamCollector::new(c.clone())),
+            SourceConfig::K8sRbac(c) => Box::new(k8s_rbac::K8sRbacCollector::new(c.clone())),
+            SourceConfig::Terraform(c) => Box::new(terraform::TerraformCollector::new(c.clone())),
+            SourceConfig::Incidents(c) => Box::new(incidents::IncidentsCollector::new(c.clone())),
         }
     }
 }
@@ -101,6 +109,10 @@ pub const SUPPORTED: &[&str] = &[
     "deployments",
     "access_reviews",
     "vulnerabilities",
+    "gcp_iam",
+    "k8s_rbac",
+    "terraform",
+    "incidents",
 ];
 
 /// Configured sources by name, and the names of tables this crate does not collect.
@@ -168,6 +180,10 @@ pub fn configure(
             "vulnerabilities" => SourceConfig::Vulnerabilities(
                 vulnerabilities::VulnerabilitiesConfig::from_table(table)?,
             ),
+            "gcp_iam" => SourceConfig::GcpIam(iam_gcp::GcpIamConfig::from_table(table)?),
+            "k8s_rbac" => SourceConfig::K8sRbac(k8s_rbac::K8sRbacConfig::from_table(table)?),
+            "terraform" => SourceConfig::Terraform(terraform::TerraformConfig::from_table(table)?),
+            "incidents" => SourceConfig::Incidents(incidents::IncidentsConfig::from_table(table)?),
             _ => continue,
         };
         out.push(((*name).to_owned(), config));

@@ -613,54 +613,15 @@ impl AwsIamCollector {
     }
 }
 
-/// Largest export read (the biggest real accounts export a few tens of MB).
-const MAX_EXPORT: u64 = 512 << 20;
-
 impl crate::Collector for AwsIamCollector {
     fn source(&self) -> &str {
         SOURCE
     }
 
     fn collect(&self, ctx: &mut crate::Context<'_>) -> Result<crate::Collected, CollectError> {
-        let path = if self.config.file.is_absolute() {
-            self.config.file.clone()
-        } else {
-            ctx.workspace.join(&self.config.file)
-        };
-        let io = |e: std::io::Error| CollectError::Io {
-            source_name: SOURCE.into(),
-            path: path.clone(),
-            message: e.to_string(),
-        };
-        let meta = std::fs::metadata(&path).map_err(io)?;
-        if meta.len() > MAX_EXPORT {
-            return Err(io(std::io::Error::other(format!(
-                "larger than {MAX_EXPORT} bytes"
-            ))));
-        }
-        let text = std::fs::read_to_string(&path).map_err(io)?;
-        let account = parse_export(&text).map_err(|e| match e {
-            CollectError::Malformed {
-                source_name,
-                location,
-                message,
-            } => CollectError::Malformed {
-                source_name,
-                location: format!("{}: {location}", path.display()),
-                message,
-            },
-            other => other,
-        })?;
-        let observed = meta
-            .modified()
-            .ok()
-            .and_then(|t| jiff::Timestamp::try_from(t).ok())
-            .unwrap_or(ctx.now);
-        let rel = path
-            .strip_prefix(ctx.workspace)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
+        let ex = crate::export::read(SOURCE, ctx.workspace, &self.config.file, ctx.now)?;
+        let account = parse_export(&ex.text).map_err(|e| ex.locate(e))?;
+        let (observed, rel) = (ex.observed, ex.rel);
         let mut out = crate::Collected::default();
         for p in &account.principals {
             out.evidence.push(assay_ledger::Evidence {

@@ -19,11 +19,15 @@ pub mod deployments;
 pub mod dvc;
 pub mod error;
 mod exports;
+mod export;
 pub mod git;
 pub mod github;
 pub mod gto;
 pub mod iam_aws;
 pub mod jira;
+pub mod iam_gcp;
+pub mod incidents;
+pub mod k8s_rbac;
 pub mod lfs;
 pub mod mlflow;
 pub mod modelscan;
@@ -31,6 +35,7 @@ pub mod openlineage;
 pub mod pickle;
 mod repo;
 pub mod vulnerabilities;
+pub mod terraform;
 
 use std::path::Path;
 
