@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::CollectError;
 use crate::{
-    Collector, access_reviews, deployments, dvc, git, github, gto, iam_aws, iam_gcp, incidents, jira,
-    k8s_rbac, lfs, mlflow, modelscan, openlineage, terraform, vulnerabilities,
+    Collector, access_reviews, deployments, dvc, git, github, gto, iam_aws, iam_gcp, incidents,
+    jira, k8s_rbac, lfs, mlflow, modelscan, openlineage, terraform, vulnerabilities,
 };
 
 /// One repository to read.

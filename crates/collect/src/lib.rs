@@ -18,15 +18,15 @@ pub mod config;
 pub mod deployments;
 pub mod dvc;
 pub mod error;
-mod exports;
 mod export;
+mod exports;
 pub mod git;
 pub mod github;
 pub mod gto;
 pub mod iam_aws;
-pub mod jira;
 pub mod iam_gcp;
 pub mod incidents;
+pub mod jira;
 pub mod k8s_rbac;
 pub mod lfs;
 pub mod mlflow;
@@ -34,8 +34,8 @@ pub mod modelscan;
 pub mod openlineage;
 pub mod pickle;
 mod repo;
-pub mod vulnerabilities;
 pub mod terraform;
+pub mod vulnerabilities;
 
 use std::path::Path;
 
