@@ -66,10 +66,10 @@ impl Collector for GitCollector {
 const BATCH: usize = 8192;
 
 /// The new commits to read (oldest first), the tag and branch items, and the cursor to record.
-fn plan_repo(
-    repo: &Repo,
-    ctx: &mut Context<'_>,
-) -> Result<(Vec<Walked>, Vec<Evidence>, (String, String)), CollectError> {
+type Planned = (Vec<Walked>, Vec<Evidence>, (String, String));
+
+/// Walk one repository and build its tag and branch items.
+fn plan_repo(repo: &Repo, ctx: &mut Context<'_>) -> Result<Planned, CollectError> {
     let (commits, refs, cursor) = new_commits_walked(repo, ctx)?;
     let subject = format!("repo:{}", repo.name);
     let times: HashMap<gix::ObjectId, i64> = commits.iter().map(|c| (c.id, c.time)).collect();

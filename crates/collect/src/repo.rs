@@ -605,12 +605,15 @@ pub(crate) fn new_commits(
     Ok((commits, refs, cursor))
 }
 
+/// New commits as a walk selected them, the refs now, and the cursor `(key, value)` to record.
+pub(crate) type NewWalked = (Vec<Walked>, Vec<RefInfo>, (String, String));
+
 /// Like [`new_commits`], but through the commit-graph when the repository has one, so the commits come back
 /// undecoded (the git collector decodes them later, while the ledger stores the earlier ones).
 pub(crate) fn new_commits_walked(
     repo: &Repo,
     ctx: &mut crate::Context<'_>,
-) -> Result<(Vec<Walked>, Vec<RefInfo>, (String, String)), CollectError> {
+) -> Result<NewWalked, CollectError> {
     let (hidden, refs, tips, cursor) = walk_start(repo, ctx)?;
     let progress = &mut *ctx.progress;
     let commits = match repo.commit_graph() {
