@@ -8,7 +8,8 @@
 //! Collection is **incremental** (a collector remembers cursors in the ledger) and **idempotent** (a re-run
 //! yields items identical to stored ones, which the ledger does not store again). A source is collected as one
 //! batch: when it is unreachable or malformed the collector returns a [`CollectError`] naming the source and
-//! nothing of that source is appended.
+//! nothing of that source is appended. (Large histories are read while they are stored, in batches — see
+//! [`run`] for what a failure part-way leaves behind.)
 //!
 //! What this room must **not** do: print or exit (callers get typed results and a [`Progress`] handle); read the
 //! clock (the caller passes `now`); evaluate controls or build lineage (that is `engine` and `lineage`).
@@ -72,8 +73,40 @@ impl std::fmt::Debug for Context<'_> {
 pub struct Collected {
     /// Evidence items, in the order they should be appended.
     pub evidence: Vec<Evidence>,
+    /// Items still to be produced, appended after `evidence`, in this order (see [`Deferred`]).
+    pub deferred: Vec<Deferred>,
     /// Cursors to record once the items are stored: `(key, value)`.
     pub cursors: Vec<(String, String)>,
+}
+
+/// A sink for produced items: takes a batch, and answers `false` when it takes no more (the producer then stops).
+pub type Sink<'a> = dyn FnMut(Vec<Evidence>) -> bool + 'a;
+
+type Produce = Box<dyn FnOnce(&mut Sink<'_>) -> Result<(), CollectError> + Send>;
+
+/// Items a collector builds after [`Collector::collect`] returned, without the ledger: [`run`] calls it on a
+/// thread of its own and stores each batch while the next is being built (for git: decoding commits overlaps
+/// with storing them).
+pub struct Deferred(Produce);
+
+impl Deferred {
+    /// A producer handing its items, in append order, to the sink it is given.
+    pub fn new(
+        produce: impl FnOnce(&mut Sink<'_>) -> Result<(), CollectError> + Send + 'static,
+    ) -> Self {
+        Deferred(Box::new(produce))
+    }
+
+    /// Build the items, handing them to `sink` batch by batch.
+    pub fn produce(self, sink: &mut Sink<'_>) -> Result<(), CollectError> {
+        (self.0)(sink)
+    }
+}
+
+impl std::fmt::Debug for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Deferred")
+    }
 }
 
 /// A source of evidence.
@@ -97,7 +130,11 @@ pub struct RunSummary {
     pub last_new: Option<u64>,
 }
 
-/// Collect one source and append its evidence as one batch; cursors are recorded only after the batch is stored.
+/// Collect one source and append its evidence; cursors are recorded only after every item is stored.
+///
+/// `Collected::evidence` is appended as one batch. [`Deferred`] items are appended in batches as they are built
+/// (each batch one transaction): if a producer or the store fails part-way, the batches before stay stored but
+/// the cursors are not recorded, so the next run reads the same history again and stores only what is missing.
 pub fn run(
     collector: &dyn Collector,
     ledger: &mut Ledger,
@@ -115,19 +152,26 @@ pub fn run(
         collector.collect(&mut ctx)?
     };
     let source = collector.source().to_owned();
-    let outcomes = ledger
-        .append(&collected.evidence, &mut assay_ledger::NoProgress)
-        .map_err(|e| CollectError::Ledger {
-            source_name: source.clone(),
-            message: e.to_string(),
-        })?;
+    let ledger_error = |e: assay_ledger::LedgerError| CollectError::Ledger {
+        source_name: source.clone(),
+        message: e.to_string(),
+    };
+    let mut outcomes = if collected.evidence.is_empty() {
+        Vec::new()
+    } else {
+        ledger
+            .append(&collected.evidence, &mut assay_ledger::NoProgress)
+            .map_err(ledger_error)?
+    };
+    for deferred in collected.deferred {
+        let (produced, stored) = store_while_producing(deferred, ledger, &mut outcomes);
+        produced?;
+        stored.map_err(ledger_error)?;
+    }
     for (key, value) in &collected.cursors {
         ledger
             .set_cursor(&source, key, value)
-            .map_err(|e| CollectError::Ledger {
-                source_name: source.clone(),
-                message: e.to_string(),
-            })?;
+            .map_err(ledger_error)?;
     }
     let new: Vec<u64> = outcomes.iter().filter(|o| o.new).map(|o| o.index).collect();
     Ok(RunSummary {
@@ -136,6 +180,34 @@ pub fn run(
         new: new.len(),
         first_new: new.first().copied(),
         last_new: new.last().copied(),
+    })
+}
+
+/// Run `deferred` on a second thread and append its batches here as they arrive.
+fn store_while_producing(
+    deferred: Deferred,
+    ledger: &mut Ledger,
+    outcomes: &mut Vec<assay_ledger::AppendOutcome>,
+) -> (Result<(), CollectError>, assay_ledger::Result<()>) {
+    std::thread::scope(|s| {
+        // One batch in flight while one is stored: the producer never runs far ahead of the ledger.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Evidence>>(1);
+        let producer = s.spawn(move || deferred.produce(&mut |batch| tx.send(batch).is_ok()));
+        let mut stored = Ok(());
+        for batch in rx.iter() {
+            match ledger.append(&batch, &mut assay_ledger::NoProgress) {
+                Ok(o) => outcomes.extend(o),
+                Err(e) => {
+                    stored = Err(e);
+                    break;
+                }
+            }
+        }
+        drop(rx); // a producer blocked on a full channel sees the sink closed and stops
+        let produced = producer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (produced, stored)
     })
 }
 

@@ -32,6 +32,11 @@ pub(crate) struct Person {
 
 impl Person {
     pub fn to_json(&self) -> Value {
+        self.clone().into_json()
+    }
+
+    /// The JSON form, moving the strings in.
+    pub fn into_json(self) -> Value {
         json!({
             "name": self.name,
             "email": self.email,
@@ -52,6 +57,40 @@ pub(crate) struct CommitInfo {
     pub message: String,
     /// Signature format when the commit carries one (`openpgp`, `ssh`, `x509`); never verified here.
     pub signature: Option<&'static str>,
+}
+
+/// What the walk needs of a commit: committer time and parents, and the decoded commit when reading it meant
+/// decoding it.
+struct Node {
+    time: i64,
+    parents: Vec<ObjectId>,
+    decoded: Option<CommitInfo>,
+}
+
+/// A commit selected by a walk: id, committer time (seconds), and the decoded commit when the walk read it.
+pub(crate) struct Walked {
+    pub id: ObjectId,
+    pub time: i64,
+    pub decoded: Option<CommitInfo>,
+}
+
+/// Parents and committer time of `id` from the commit-graph; `None` when it lacks the commit or is inconsistent.
+fn graph_node(graph: &gix::commitgraph::Graph, id: ObjectId) -> Option<Node> {
+    let c = graph.commit_by_id(id)?;
+    let time = i64::try_from(c.committer_timestamp()).ok()?;
+    let mut parents = Vec::with_capacity(1);
+    for p in c.iter_parents() {
+        let p = p.ok()?;
+        if p.0 >= graph.num_commits() {
+            return None;
+        }
+        parents.push(graph.id_at(p).to_owned());
+    }
+    Some(Node {
+        time,
+        parents,
+        decoded: None,
+    })
 }
 
 /// A reference and what it points at.
@@ -133,7 +172,11 @@ impl Repo {
         if kind != Kind::Commit {
             return Err(self.err(format!("{id} is a {kind}, not a commit")));
         }
-        let c = CommitRef::from_bytes(&data, self.hash_kind())
+        self.decode_commit(id, &data)
+    }
+
+    fn decode_commit(&self, id: ObjectId, data: &[u8]) -> Result<CommitInfo, CollectError> {
+        let c = CommitRef::from_bytes(data, self.hash_kind())
             .map_err(|e| self.err(format!("commit {id}: {e}")))?;
         let author = c
             .author()
@@ -203,6 +246,27 @@ impl Repo {
         Ok(out)
     }
 
+    /// Decode a commit into `buf` (reused between calls, so a long walk does not allocate per object).
+    pub fn commit_in(&self, id: ObjectId, buf: &mut Vec<u8>) -> Result<CommitInfo, CollectError> {
+        use gix::objs::Find as _;
+        let data = self
+            .repo
+            .objects
+            .try_find(&id, buf)
+            .map_err(|e| self.err(format!("object {id}: {e}")))?
+            .ok_or_else(|| self.err(format!("object {id}: not found")))?;
+        if data.kind != Kind::Commit {
+            return Err(self.err(format!("{id} is a {}, not a commit", data.kind)));
+        }
+        self.decode_commit(id, data.data)
+    }
+
+    /// The repository's commit-graph file, when it has a usable one: the walk then reads parents and times
+    /// from it instead of inflating every commit.
+    pub fn commit_graph(&self) -> Option<gix::commitgraph::Graph> {
+        self.repo.commit_graph_if_enabled().ok().flatten()
+    }
+
     /// Commits reachable from `tips` but not from `hidden`, oldest first (committer time, then id).
     ///
     /// Like `git rev-list TIPS --not HIDDEN`: commits are visited newest first, "hidden" spreads from the
@@ -212,24 +276,63 @@ impl Repo {
         &self,
         tips: &[ObjectId],
         hidden: &[ObjectId],
-        mut on_commit: impl FnMut(),
+        on_commit: impl FnMut(),
     ) -> Result<Vec<CommitInfo>, CollectError> {
+        let mut buf = Vec::new();
+        let walked = self.walk_nodes(tips, hidden, on_commit, |id| {
+            self.decoded_node(id, &mut buf)
+        })?;
+        Ok(walked.into_iter().filter_map(|w| w.decoded).collect())
+    }
+
+    /// The same walk, reading parents and committer times from the commit-graph `graph` where it has the commit
+    /// (commits it lacks are decoded); returns the selected commits oldest first, decoded only when they had to be.
+    pub fn walk_graph(
+        &self,
+        graph: &gix::commitgraph::Graph,
+        tips: &[ObjectId],
+        hidden: &[ObjectId],
+        on_commit: impl FnMut(),
+    ) -> Result<Vec<Walked>, CollectError> {
+        let mut buf = Vec::new();
+        self.walk_nodes(tips, hidden, on_commit, |id| match graph_node(graph, id) {
+            Some(node) => Ok(node),
+            None => self.decoded_node(id, &mut buf),
+        })
+    }
+
+    fn decoded_node(&self, id: ObjectId, buf: &mut Vec<u8>) -> Result<Node, CollectError> {
+        let c = self.commit_in(id, buf)?;
+        Ok(Node {
+            time: c.committer.time.as_second(),
+            parents: c.parents.clone(),
+            decoded: Some(c),
+        })
+    }
+
+    fn walk_nodes(
+        &self,
+        tips: &[ObjectId],
+        hidden: &[ObjectId],
+        mut on_commit: impl FnMut(),
+        mut node: impl FnMut(ObjectId) -> Result<Node, CollectError>,
+    ) -> Result<Vec<Walked>, CollectError> {
         use std::collections::{BinaryHeap, HashMap};
         let hidden_set: HashSet<ObjectId> = hidden.iter().copied().collect();
         if !tips.is_empty() && tips.iter().all(|t| hidden_set.contains(t)) {
             return Ok(Vec::new());
         }
-        // id → (hidden, still queued); decoded commits wait in `cache` until popped.
+        // id → (hidden, still queued); read commits wait in `cache` until popped.
         let mut state: HashMap<ObjectId, (bool, bool)> = HashMap::new();
         let mut heap: BinaryHeap<(i64, ObjectId)> = BinaryHeap::new();
-        let mut cache: HashMap<ObjectId, CommitInfo> = HashMap::new();
+        let mut cache: HashMap<ObjectId, Node> = HashMap::new();
         let mut visible = 0usize;
-        let push = |id: ObjectId,
-                    hide: bool,
-                    state: &mut HashMap<ObjectId, (bool, bool)>,
-                    heap: &mut BinaryHeap<(i64, ObjectId)>,
-                    cache: &mut HashMap<ObjectId, CommitInfo>,
-                    visible: &mut usize|
+        let mut push = |id: ObjectId,
+                        hide: bool,
+                        state: &mut HashMap<ObjectId, (bool, bool)>,
+                        heap: &mut BinaryHeap<(i64, ObjectId)>,
+                        cache: &mut HashMap<ObjectId, Node>,
+                        visible: &mut usize|
          -> Result<(), CollectError> {
             match state.get(&id).copied() {
                 Some((false, true)) if hide => {
@@ -241,9 +344,9 @@ impl Repo {
                     if hide && !self.repo.has_object(id) {
                         return Ok(()); // history rewritten: an old tip that is gone hides nothing
                     }
-                    let c = self.commit(id)?;
-                    heap.push((c.committer.time.as_second(), id));
-                    cache.insert(id, c);
+                    let n = node(id)?;
+                    heap.push((n.time, id));
+                    cache.insert(id, n);
                     state.insert(id, (hide, true));
                     if !hide {
                         *visible += 1;
@@ -261,26 +364,25 @@ impl Repo {
         let mut out = Vec::new();
         while visible > 0 {
             let Some((_, id)) = heap.pop() else { break };
-            let Some(c) = cache.remove(&id) else { continue };
+            let Some(n) = cache.remove(&id) else { continue };
             let hide = state.get(&id).is_none_or(|s| s.0);
             state.insert(id, (hide, false));
             if !hide {
                 visible -= 1;
             }
-            for p in &c.parents {
+            for p in &n.parents {
                 push(*p, hide, &mut state, &mut heap, &mut cache, &mut visible)?;
             }
             if !hide {
                 on_commit();
-                out.push(c);
+                out.push(Walked {
+                    id,
+                    time: n.time,
+                    decoded: n.decoded,
+                });
             }
         }
-        out.sort_by(|a, b| {
-            a.committer
-                .time
-                .cmp(&b.committer.time)
-                .then(a.id.cmp(&b.id))
-        });
+        out.sort_by(|a, b| a.time.cmp(&b.time).then(a.id.cmp(&b.id)));
         Ok(out)
     }
 
@@ -497,6 +599,42 @@ pub(crate) fn new_commits(
     repo: &Repo,
     ctx: &mut crate::Context<'_>,
 ) -> Result<NewCommits, CollectError> {
+    let (hidden, refs, tips, cursor) = walk_start(repo, ctx)?;
+    let progress = &mut *ctx.progress;
+    let commits = repo.walk(&tips, &hidden, || progress.inc(1))?;
+    Ok((commits, refs, cursor))
+}
+
+/// New commits as a walk selected them, the refs now, and the cursor `(key, value)` to record.
+pub(crate) type NewWalked = (Vec<Walked>, Vec<RefInfo>, (String, String));
+
+/// Like [`new_commits`], but through the commit-graph when the repository has one, so the commits come back
+/// undecoded (the git collector decodes them later, while the ledger stores the earlier ones).
+pub(crate) fn new_commits_walked(
+    repo: &Repo,
+    ctx: &mut crate::Context<'_>,
+) -> Result<NewWalked, CollectError> {
+    let (hidden, refs, tips, cursor) = walk_start(repo, ctx)?;
+    let progress = &mut *ctx.progress;
+    let commits = match repo.commit_graph() {
+        Some(graph) => repo.walk_graph(&graph, &tips, &hidden, || progress.inc(1))?,
+        None => repo
+            .walk(&tips, &hidden, || progress.inc(1))?
+            .into_iter()
+            .map(|c| Walked {
+                id: c.id,
+                time: c.committer.time.as_second(),
+                decoded: Some(c),
+            })
+            .collect(),
+    };
+    Ok((commits, refs, cursor))
+}
+
+/// Where a walk starts: the tips hidden by the last run, the refs now, their tips, and the cursor to record.
+type WalkStart = (Vec<ObjectId>, Vec<RefInfo>, Vec<ObjectId>, (String, String));
+
+fn walk_start(repo: &Repo, ctx: &crate::Context<'_>) -> Result<WalkStart, CollectError> {
     let key = format!("repo:{}", repo.name);
     let old = ctx
         .ledger
@@ -508,10 +646,8 @@ pub(crate) fn new_commits(
     let hidden = parse_tips(old.as_deref());
     let refs = repo.refs()?;
     let tips: Vec<_> = refs.iter().filter_map(|r| r.commit).collect();
-    let progress = &mut *ctx.progress;
-    let commits = repo.walk(&tips, &hidden, || progress.inc(1))?;
     let cursor = (key, tips_cursor(&refs));
-    Ok((commits, refs, cursor))
+    Ok((hidden, refs, tips, cursor))
 }
 
 /// Make a JSON value storable: integers beyond ±2^53 become strings (the ledger's canonical form needs that).

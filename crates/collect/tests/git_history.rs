@@ -339,3 +339,61 @@ fn bad_source_tables_name_the_key() {
         "{err}"
     );
 }
+
+/// The git collector's items, byte for byte: the lineage trace and the control tests read these payloads, so a
+/// faster collector must store exactly what the first one did. The signed commit's canonical payload is spelled
+/// out; every other item is pinned through a digest over (kind, locator, leaf hash) of all git items in order.
+#[test]
+fn git_items_are_pinned_byte_for_byte() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let (repo, signed) = fixture(root.path());
+    // Without a commit-graph every commit is decoded by the walk; with one the walk reads the graph and the
+    // commits are decoded while the ledger stores them. Both must store the same bytes.
+    check_pinned(&root.path().join("ws-plain"), &repo, &signed);
+    git(
+        &repo,
+        &["commit-graph", "write", "--reachable"],
+        "2025-02-03T10:00:00Z",
+    );
+    assert!(
+        repo.join(".git/objects/info/commit-graph").exists(),
+        "the fixture has a commit-graph now"
+    );
+    check_pinned(&root.path().join("ws-graph"), &repo, &signed);
+}
+
+fn check_pinned(ws: &Path, repo: &Path, signed: &str) {
+    std::fs::create_dir_all(ws).expect("ws");
+    let mut ledger = Ledger::init(ws).expect("ledger");
+    let cfg: Vec<_> = configs(repo)
+        .into_iter()
+        .filter(|(n, _)| n == "git")
+        .collect();
+    run_all(&mut ledger, ws, &cfg);
+    let all = ledger.list(&ListFilter::default()).expect("list");
+    let signed_item = all
+        .iter()
+        .find(|s| s.evidence.source.locator == format!("model@{signed}"))
+        .expect("the signed commit");
+    let canonical =
+        assay_ledger::jcs::to_vec(&signed_item.evidence.payload).expect("canonical payload");
+    assert_eq!(
+        String::from_utf8(canonical).expect("utf8"),
+        SIGNED_PAYLOAD.replace("{signed}", signed),
+    );
+    let mut listing = String::new();
+    for s in &all {
+        listing.push_str(&format!(
+            "{} {} {}\n",
+            s.evidence.kind.as_str(),
+            s.evidence.source.locator,
+            s.leaf_hash.to_hex()
+        ));
+    }
+    let digest = assay_ledger::Sha256Digest::of(listing.as_bytes()).to_hex();
+    assert_eq!(all.len(), 9, "{listing}");
+    assert_eq!(digest, PINNED_DIGEST, "{listing}");
+}
+
+const SIGNED_PAYLOAD: &str = r#"{"author":{"email":"alice@example.com","name":"Alice","time":"2025-02-03T10:00:00Z","utc_offset_minutes":60},"commit":"{signed}","committer":{"email":"alice@example.com","name":"Alice","time":"2025-02-03T10:00:00Z","utc_offset_minutes":60},"message":"signed commit","parents":["9b4a998d7da602c83bc6fca4933d3ee4188012e3"],"repo":"model","signature_format":"ssh","signature_verified":false,"signed":true,"tree":"db7c2576c3069ce1ea76d1b4b38277e7ff3348bf"}"#;
+const PINNED_DIGEST: &str = "94d5b53ad05cac5dc1f4f45543c1cfb87d1ae6d8e1d6bf86ff3dd228b1cd2360";
