@@ -24,3 +24,39 @@ fn gto_tag_with_an_empty_counter_is_not_a_gto_tag() {
     assert_eq!(assay_collect::gto::parse_tag("fraud-scorer@v1.2.3#"), None);
     assert!(assay_collect::gto::parse_tag("fraud-scorer@v1.2.3!#1").is_some());
 }
+
+fn scan_model(target: &str, name: &str) -> assay_collect::modelscan::FileScan {
+    // The model_file target's first byte picks the extension; the rest is the file.
+    let bytes = input(target, name);
+    let ext = assay_collect::modelscan::MODEL_EXTENSIONS[bytes[0] as usize];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(format!("model.{ext}"));
+    std::fs::write(&path, &bytes[1..]).expect("write");
+    assay_collect::modelscan::scan_file(&path, &[])
+        .expect("a damaged archive is a finding, not an error")
+}
+
+#[test]
+fn zip64_sizes_that_overflow_make_the_member_unreadable() {
+    // A ZIP64 extra field claiming a compressed size of u64::MAX overflowed `start + size` (a panic in debug
+    // builds, a wrapped check in release).
+    let scan = scan_model("model_file", "zip64-compressed-size-overflow");
+    assert_eq!(scan.verdict, assay_collect::modelscan::Verdict::Unreadable);
+    assert!(
+        scan.notes.iter().any(|n| n.contains("runs past the end")),
+        "{:?}",
+        scan.notes
+    );
+}
+
+#[test]
+fn zip64_local_offsets_past_the_file_make_the_member_unreadable() {
+    // A ZIP64 local-header offset above i64::MAX made the seek fail, so the whole scan was an I/O error.
+    let scan = scan_model("model_file", "zip64-local-offset-past-i64");
+    assert_eq!(scan.verdict, assay_collect::modelscan::Verdict::Unreadable);
+    assert!(
+        scan.notes.iter().any(|n| n.contains("outside the file")),
+        "{:?}",
+        scan.notes
+    );
+}
