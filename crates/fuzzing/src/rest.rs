@@ -20,7 +20,7 @@ pub fn scope_toml(data: &[u8]) {
         Ok(scope) => {
             let report = check(&scope, catalog());
             let _ = (report.errors(), report.warnings());
-            for (_, t) in &scope.description.source {
+            for t in scope.description.source.values() {
                 let _ = scope.line_of(t.span().start);
             }
             let _ = ScopeView::from_description(&scope.description);

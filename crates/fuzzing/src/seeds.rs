@@ -43,7 +43,7 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
                 format!(" {line}").into_bytes(),
             ]
         }
-        "mlflow_json" => vec![
+        "mlflow_json" => [
             json!({"registered_models": [{"name": "fraud-scorer", "creation_timestamp": 1_700_000_000_000u64,
                 "last_updated_timestamp": 1_700_000_100_000u64, "description": "scores transactions",
                 "aliases": [{"alias": "champion", "version": "3"}], "tags": [{"key": "team", "value": "risk"}]}]}),
@@ -290,7 +290,7 @@ fn parquet_seed() -> Vec<u8> {
 
 fn evidence(i: u32) -> Evidence {
     Evidence {
-        kind: if i % 2 == 0 {
+        kind: if i.is_multiple_of(2) {
             EvidenceKind::GitCommit
         } else {
             EvidenceKind::OpenlineageRunEvent
@@ -303,7 +303,7 @@ fn evidence(i: u32) -> Evidence {
         observed_at: now(),
         collected_at: now(),
         payload: json!({"n": i, "x": 1.25, "s": "é\u{1F600}", "nested": {"b": [true, null]}}),
-        attachments: if i % 2 == 0 {
+        attachments: if i.is_multiple_of(2) {
             vec![assay_ledger::Sha256Digest::of(b"blob")]
         } else {
             Vec::new()
