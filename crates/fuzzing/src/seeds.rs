@@ -320,7 +320,8 @@ fn evidence_seeds() -> Vec<Vec<u8>> {
 }
 
 fn proof_seed() -> Vec<u8> {
-    let dir = std::env::temp_dir().join(format!("assay-fuzz-seed-ledger-{}", std::process::id()));
+    // One folder per process and thread: the replay tests generate seeds in parallel.
+    let dir = crate::scratch("seed-ledger");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("create the seed ledger folder");
     let mut ledger = Ledger::init(&dir).expect("init a ledger");
