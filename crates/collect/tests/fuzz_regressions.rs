@@ -60,3 +60,17 @@ fn zip64_local_offsets_past_the_file_make_the_member_unreadable() {
         scan.notes
     );
 }
+
+#[test]
+fn a_star_in_a_pattern_matches_a_literal_star_in_the_text() {
+    // The matcher compared `*` with a literal `*` in the text before treating it as a wildcard, so `*` did not
+    // match `*a`. The fuzz input carries the policy document before a NUL and the pattern/text lines after it.
+    let bytes = input("iam_policy", "star-against-literal-star");
+    let free = bytes.split(|&b| b == 0).nth(1).unwrap_or_default();
+    let free = String::from_utf8_lossy(free);
+    let text = free.lines().nth(1).unwrap_or_default();
+    assert!(assay_collect::iam_aws::wildcard("*", text, false));
+    assert!(assay_collect::iam_aws::wildcard("*", "*a", false));
+    assert!(assay_collect::iam_aws::wildcard("a*", "a*b", true));
+    assert!(!assay_collect::iam_aws::wildcard("a*c", "a*b", false));
+}
