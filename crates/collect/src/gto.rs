@@ -130,6 +130,8 @@ pub fn parse_tag(tag: &str) -> Option<GtoEvent> {
         let artifact = artifact.to_owned();
         // rest: version | version#N | version!#N | deprecated | deprecated#N
         let (head, count, bang) = match rest.split_once('#') {
+            // A `#` always carries a counter: `name@v1.2.3#` is not a GTO tag.
+            Some((_, "")) => return None,
             Some((h, n)) => {
                 let (h, bang) = match h.strip_suffix('!') {
                     Some(h) => (h, true),

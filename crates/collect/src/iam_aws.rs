@@ -87,13 +87,14 @@ pub fn wildcard(pattern: &str, text: &str, case_insensitive: bool) -> bool {
     // Iterative matching with backtracking to the last star: linear in practice, no recursion.
     let (mut i, mut j, mut star, mut mark) = (0usize, 0usize, None::<usize>, 0usize);
     while j < t.len() {
-        if i < p.len() && (p[i] == '?' || p[i] == t[j]) {
-            i += 1;
-            j += 1;
-        } else if i < p.len() && p[i] == '*' {
+        // A `*` in the pattern is a wildcard even where the text holds a literal `*`.
+        if i < p.len() && p[i] == '*' {
             star = Some(i);
             mark = j;
             i += 1;
+        } else if i < p.len() && (p[i] == '?' || p[i] == t[j]) {
+            i += 1;
+            j += 1;
         } else if let Some(s) = star {
             i = s + 1;
             mark += 1;

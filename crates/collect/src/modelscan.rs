@@ -545,6 +545,15 @@ fn scan_zip(
             continue;
         }
         let mut header = [0u8; 30];
+        // Offsets and sizes come from the file (ZIP64 fields are 64-bit): check them before seeking or adding.
+        if m.local_offset.checked_add(30).is_none_or(|e| e > size) {
+            scan.verdict = Verdict::Unreadable;
+            scan.notes.push(format!(
+                "member {}: its local header lies outside the file",
+                m.name
+            ));
+            continue;
+        }
         file.seek(SeekFrom::Start(m.local_offset))?;
         if read_up_to(file, &mut header)? < 30 || header[..4] != *b"PK\x03\x04" {
             scan.verdict = Verdict::Unreadable;
@@ -554,7 +563,7 @@ fn scan_zip(
         }
         let skip = 30 + le(&header, 26, 2).unwrap_or(0) + le(&header, 28, 2).unwrap_or(0);
         let start = m.local_offset + skip;
-        if start + m.compressed > size {
+        if start.checked_add(m.compressed).is_none_or(|e| e > size) {
             scan.verdict = Verdict::Unreadable;
             scan.notes
                 .push(format!("member {} runs past the end of the file", m.name));
