@@ -128,12 +128,19 @@ pub fn openlineage_event(data: &[u8]) {
     let Ok(events) = openlineage::parse_file(path, text) else {
         return;
     };
-    for (line, ev) in events {
-        assert!(line >= 1, "line numbers are 1-based");
-        let valid = openlineage::validate_run_event(&ev);
-        if let Ok(e) = openlineage::ingest_event(&ev, "events.jsonl:1", now()) {
+    for ev in events {
+        assert!(ev.line >= 1, "line numbers are 1-based");
+        let valid = openlineage::validate(&ev.value);
+        if let Ok(e) = openlineage::ingest_value(&ev.value, "events.jsonl:1", now()) {
             assert!(valid.is_ok(), "ingested an event the validator rejects");
             ledger_accepts(&e, "the OpenLineage collector");
+        }
+    }
+    // The HTTP endpoint's entry points take raw bytes: never a panic, and the batch is all or nothing.
+    let _ = openlineage::ingest_event(data, "http", now());
+    if let Ok(list) = openlineage::ingest_batch(data, "http", now()) {
+        for e in &list {
+            ledger_accepts(e, "the OpenLineage batch ingest");
         }
     }
 }
@@ -321,5 +328,91 @@ pub fn source_config(data: &[u8]) {
         for (_, c) in &configs {
             let _ = c.collector();
         }
+    }
+}
+
+/// Parse twice: never a panic, and the same answer both times (compared as printed, so NaN is equal to itself).
+fn deterministic<T: std::fmt::Debug, E>(what: &str, parse: impl Fn() -> Result<T, E>) -> Option<T> {
+    let once = parse().ok();
+    let again = parse().ok();
+    assert_eq!(
+        format!("{once:?}"),
+        format!("{again:?}"),
+        "{what} answered twice differently"
+    );
+    once
+}
+
+fn utf8(data: &[u8]) -> Option<&str> {
+    std::str::from_utf8(data).ok()
+}
+
+pub fn github_pulls(data: &[u8]) {
+    let Some(t) = utf8(data) else { return };
+    if let Some(pulls) = deterministic("parse_pulls", || assay_collect::github::parse_pulls(t)) {
+        assert!(pulls.len() <= t.len(), "more pull requests than bytes");
+    }
+}
+
+pub fn jira_issues(data: &[u8]) {
+    let Some(t) = utf8(data) else { return };
+    let fields = assay_collect::jira::Fields::default();
+    deterministic("parse_issues", || {
+        assay_collect::jira::parse_issues(t, &fields)
+    });
+}
+
+pub fn deployment_log(data: &[u8]) {
+    let Some(t) = utf8(data) else { return };
+    if let Some(list) = deterministic("parse_log", || assay_collect::deployments::parse_log(t)) {
+        assert!(
+            list.len() <= t.lines().count(),
+            "more deployments than JSONL lines"
+        );
+    }
+}
+
+pub fn access_reviews(data: &[u8]) {
+    let Some(t) = utf8(data) else { return };
+    deterministic("parse_reviews_csv", || {
+        assay_collect::access_reviews::parse_reviews_csv(t)
+    });
+    deterministic("parse_reviews_json", || {
+        assay_collect::access_reviews::parse_reviews_json(t)
+    });
+}
+
+pub fn vuln_report(data: &[u8]) {
+    let Some(t) = utf8(data) else { return };
+    deterministic("parse_report", || {
+        assay_collect::vulnerabilities::parse_report(t)
+    });
+}
+
+pub fn gcp_policy(data: &[u8]) {
+    let Some(t) = utf8(data) else { return };
+    deterministic("parse_policy", || assay_collect::iam_gcp::parse_policy(t));
+}
+
+pub fn k8s_rbac(data: &[u8]) {
+    let Some(t) = utf8(data) else { return };
+    deterministic("parse_rbac", || assay_collect::k8s_rbac::parse_rbac(t));
+}
+
+pub fn terraform_show(data: &[u8]) {
+    let Some(t) = utf8(data) else { return };
+    deterministic("parse_show", || assay_collect::terraform::parse_show(t));
+    deterministic("parse_hpa_manifests", || {
+        assay_collect::terraform::parse_hpa_manifests(t)
+    });
+}
+
+pub fn incident_records(data: &[u8]) {
+    let Some(t) = utf8(data) else { return };
+    // The file name picks the format (CSV, JSON or JSONL), as in the collector.
+    for name in ["incidents.csv", "incidents.json", "incidents.jsonl"] {
+        deterministic("parse_records", || {
+            assay_collect::incidents::parse_records(name, t)
+        });
     }
 }

@@ -160,6 +160,42 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             .collect(),
         "catalog_ids" => text(&["CC6.1", "cc7.2", "PI1.3", "security", "training", "ING-01", "R-DATA-01", "CC9"]),
         "trace_selector" => text(&["fraud-scorer", "fraud-scorer@3", "fraud-scorer:champion", "fraud-scorer#Production", "a@b@c", "m:x#y"]),
+        "github_pulls" => text(&[
+            r#"[{"number": 212, "state": "closed", "user": {"login": "alice"}, "merged_at": "2026-10-13T15:02:43Z", "merge_commit_sha": "5d1e0c7a9b3f42e8a6c1d0f9e8b7a6c5d4e3f2a1", "merged_by": {"login": "ben"}, "head": {"ref": "q4", "sha": "9a8b7c6d5e4f30211a2b3c4d5e6f708192a3b4c5"}, "base": {"ref": "main", "repo": {"full_name": "acme/api"}}, "title": "Raise pool (CHG-1201)", "reviews": [{"user": {"login": "ben"}, "state": "APPROVED", "submitted_at": "2026-10-13T14:55:12Z", "commit_id": "9a8b7c6d5e4f30211a2b3c4d5e6f708192a3b4c5"}]}]"#,
+            r#"{"number": 219, "user": {"login": "omar"}, "merged_at": null, "reviews": []}"#,
+        ]),
+        "jira_issues" => text(&[
+            r#"{"startAt": 0, "maxResults": 50, "total": 1, "issues": [{"id": "1", "key": "CHG-1201", "fields": {"summary": "Raise pool", "issuetype": {"name": "Standard change"}, "status": {"name": "Done"}, "reporter": {"emailAddress": "alice@example.com"}, "created": "2026-10-12T09:30:00.000+0000", "description": "PR https://github.com/acme/api/pull/212", "issuelinks": []}}]}"#,
+            r#"{"issues": [], "nextPageToken": "x", "isLast": true}"#,
+        ]),
+        "deployment_log" => text(&[
+            "{\"time\": \"2026-10-14T16:20:00Z\", \"model\": \"fraud-scorer\", \"version\": \"v1.2.0\", \"environment\": \"production\", \"actor\": \"ci\", \"ticket\": \"CHG-1201\", \"commit\": \"5d1e0c7a9b3f42e8a6c1d0f9e8b7a6c5d4e3f2a1\"}\n{\"time\": \"2026-11-25T10:00:00Z\", \"model\": \"fraud-scorer\", \"version\": \"v1.2.0\", \"environment\": \"staging\", \"actor\": \"ci\", \"ticket\": null}\n",
+        ]),
+        "access_reviews" => text(&[
+            "system,reviewer,date,population,removals,period,notes\nregistry:models,lena@example.com,2026-10-08,11,0,2026-Q3,\nstore:curated,sofia@example.com,2026-07-14,14,\"a;b\",2026-Q2,\"quoted, note\"\n",
+            r#"[{"system": "registry:models", "reviewer": "lena@example.com", "date": "2026-10-08", "population": 11, "removals": ["x"]}]"#,
+        ]),
+        "vuln_report" => vec![
+            include_bytes!("../../collect/tests/fixtures/vulns/cargo-audit.json").to_vec(),
+            include_bytes!("../../collect/tests/fixtures/vulns/npm-audit.json").to_vec(),
+            include_bytes!("../../collect/tests/fixtures/vulns/osv-scanner.json").to_vec(),
+            include_bytes!("../../collect/tests/fixtures/vulns/pip-audit.json").to_vec(),
+        ],
+        "gcp_policy" => vec![
+            include_bytes!("../../collect/tests/fixtures/gcp-project-iam.json").to_vec(),
+            include_bytes!("../../collect/tests/fixtures/gcs-raw-pii-iam.json").to_vec(),
+        ],
+        "k8s_rbac" => vec![include_bytes!("../../collect/tests/fixtures/k8s-rbac-list.yaml").to_vec()],
+        "terraform_show" => vec![
+            include_bytes!("../../collect/tests/fixtures/tf-plan.json").to_vec(),
+            include_bytes!("../../collect/tests/fixtures/tf-state.json").to_vec(),
+            include_bytes!("../../collect/tests/fixtures/hpa.yaml").to_vec(),
+        ],
+        "incident_records" => vec![
+            include_bytes!("../../collect/tests/fixtures/incidents.csv").to_vec(),
+            include_bytes!("../../collect/tests/fixtures/restore-tests.json").to_vec(),
+            include_bytes!("../../collect/tests/fixtures/backup-jobs.jsonl").to_vec(),
+        ],
         _ => Vec::new(),
     }
 }

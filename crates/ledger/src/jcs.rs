@@ -5,8 +5,9 @@
 //!   `\u00xx` lowercase), everything else written as UTF-8;
 //! * numbers formatted as ECMAScript `Number.prototype.toString` formats an IEEE 754 double.
 //!
-//! Integers are accepted only when a double represents them exactly (|n| ≤ 2^53); larger integers would be
-//! silently rounded by every JCS implementation, so they are refused and should be sent as strings.
+//! Integers are accepted only when a double represents them exactly (every |n| ≤ 2^53, and larger ones such as
+//! 2^53 + 2 that happen to be doubles, printed as the double); other integers would be silently rounded by
+//! every JCS implementation, so they are refused and should be sent as strings.
 
 use std::cmp::Ordering;
 
@@ -151,8 +152,15 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 fn write_number(out: &mut Vec<u8>, n: &Number) -> Result<(), String> {
     if let Some(u) = n.as_u64() {
         if u > MAX_EXACT_INTEGER {
+            // A large integer that a double holds exactly (9007199254740994) is that double, and JCS prints
+            // doubles; that is also what the canonical text of such a double reads back as. Others would be
+            // rounded by every double-based reader.
+            if exact_double(u) {
+                write_f64(out, u as f64);
+                return Ok(());
+            }
             return Err(format!(
-                "integer {u} is larger than 2^53 and cannot be canonicalised exactly; send it as a string"
+                "integer {u} is larger than 2^53 and not exactly a double, so it cannot be canonicalised exactly; send it as a string"
             ));
         }
         write_u64(out, u);
@@ -160,8 +168,12 @@ fn write_number(out: &mut Vec<u8>, n: &Number) -> Result<(), String> {
     }
     if let Some(i) = n.as_i64() {
         if i.unsigned_abs() > MAX_EXACT_INTEGER {
+            if exact_double(i.unsigned_abs()) {
+                write_f64(out, i as f64);
+                return Ok(());
+            }
             return Err(format!(
-                "integer {i} is smaller than -2^53 and cannot be canonicalised exactly; send it as a string"
+                "integer {i} is smaller than -2^53 and not exactly a double, so it cannot be canonicalised exactly; send it as a string"
             ));
         }
         if i < 0 {
@@ -177,6 +189,12 @@ fn write_number(out: &mut Vec<u8>, n: &Number) -> Result<(), String> {
         }
         _ => Err(format!("number {n} is not a finite IEEE 754 double")),
     }
+}
+
+/// Whether a double holds `u` exactly.
+fn exact_double(u: u64) -> bool {
+    let f = u as f64;
+    f < 18_446_744_073_709_551_616.0 && f as u64 == u
 }
 
 /// Decimal digits of an integer, without allocating.

@@ -59,6 +59,22 @@ fn jcs_refuses_inexact_integers_and_names_the_path() {
         jcs::to_vec(&ok).expect("ok"),
         b"[9007199254740992,-9007199254740992,0,-1]"
     );
+    // Beyond 2^53, an integer a double holds exactly is that double, printed as JCS prints it; the canonical
+    // text of the double 9007199254740994.0 reads back as this integer, so canonicalising is a fixed point
+    // (found by the `jcs` fuzz target). 2^53 + 1 is no double and stays refused.
+    for text in [
+        "9007199254740994",
+        "-9007199254740994",
+        "9007199254740994.0",
+        "1e20",
+    ] {
+        let v: serde_json::Value = serde_json::from_str(text).expect("parses");
+        let once = jcs::to_vec(&v).expect("exact double");
+        let again: serde_json::Value = serde_json::from_slice(&once).expect("parses");
+        assert_eq!(jcs::to_vec(&again).expect("fixed point"), once, "{text}");
+    }
+    let inexact: serde_json::Value = serde_json::from_str("9007199254740993").expect("parses");
+    assert!(jcs::to_vec(&inexact).is_err());
 }
 
 #[test]
