@@ -34,72 +34,7 @@ pub struct AccessReview {
 /// Split CSV text into records of fields, each with its starting line. Quoted fields may hold commas, quotes
 /// (doubled) and line breaks.
 pub fn parse_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, CollectError> {
-    let mut rows = Vec::new();
-    let (mut row, mut field) = (Vec::new(), String::new());
-    let (mut line, mut row_line) = (1usize, 1usize);
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    let mut started = false;
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                '\n' => {
-                    line += 1;
-                    field.push(c);
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() => {
-                quoted = true;
-                started = true;
-            }
-            '"' => {
-                return Err(malformed(
-                    SOURCE,
-                    format!("line {line}"),
-                    "a quote inside an unquoted field (quote the whole field and double the quote)",
-                ));
-            }
-            ',' => {
-                row.push(std::mem::take(&mut field));
-                started = true;
-            }
-            '\r' => {}
-            '\n' => {
-                if started || !field.is_empty() {
-                    row.push(std::mem::take(&mut field));
-                    rows.push((row_line, std::mem::take(&mut row)));
-                }
-                started = false;
-                line += 1;
-                row_line = line;
-            }
-            _ => {
-                field.push(c);
-                started = true;
-            }
-        }
-    }
-    if quoted {
-        return Err(malformed(
-            SOURCE,
-            format!("line {row_line}"),
-            "a quoted field is not closed",
-        ));
-    }
-    if started || !field.is_empty() {
-        row.push(field);
-        rows.push((row_line, row));
-    }
-    Ok(rows)
+    crate::exports::csv_rows(SOURCE, text)
 }
 
 fn record(position: String, r: &Map<String, Value>) -> Result<AccessReview, CollectError> {

@@ -435,6 +435,88 @@ pub fn ticket_keys(text: &str) -> Vec<String> {
     out
 }
 
+/// Split CSV text (RFC 4180: quoted fields, `""` escapes, CRLF or LF) into rows with their first line number;
+/// errors name `source` and the line.
+pub(crate) fn csv_rows(
+    source: &str,
+    text: &str,
+) -> Result<Vec<(usize, Vec<String>)>, CollectError> {
+    let mut rows = Vec::new();
+    let (mut row, mut field) = (Vec::new(), String::new());
+    let (mut line, mut row_line) = (1usize, 1usize);
+    let mut quoted = false;
+    let mut was_quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                '\n' => {
+                    line += 1;
+                    field.push('\n');
+                }
+                _ => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' if field.is_empty() && !was_quoted => {
+                quoted = true;
+                was_quoted = true;
+            }
+            '"' => {
+                return Err(malformed(
+                    source,
+                    format!("line {line}"),
+                    "a quote inside an unquoted field (quote the whole field and double inner quotes)",
+                ));
+            }
+            ',' => {
+                row.push(std::mem::take(&mut field));
+                was_quoted = false;
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' => {
+                let blank = row.is_empty() && field.is_empty() && !was_quoted;
+                row.push(std::mem::take(&mut field));
+                was_quoted = false;
+                if !blank {
+                    rows.push((row_line, std::mem::take(&mut row)));
+                }
+                row.clear();
+                line += 1;
+                row_line = line;
+            }
+            _ => {
+                if was_quoted {
+                    return Err(malformed(
+                        source,
+                        format!("line {line}"),
+                        "text after a closing quote",
+                    ));
+                }
+                field.push(c);
+            }
+        }
+    }
+    if quoted {
+        return Err(malformed(
+            source,
+            format!("line {row_line}"),
+            "a quoted field is not closed",
+        ));
+    }
+    if !field.is_empty() || !row.is_empty() || was_quoted {
+        row.push(field);
+        rows.push((row_line, row));
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
