@@ -151,6 +151,20 @@ impl Catalog {
                     flag(id, format!("names unknown evidence kind {kind}"));
                 }
             }
+            for kind in &control.reference {
+                if !control.evidence.contains(kind) {
+                    flag(
+                        id,
+                        format!("reads {kind} as reference but does not list it in evidence"),
+                    );
+                }
+            }
+            if !control.reference.is_empty() && control.reference.len() == control.evidence.len() {
+                flag(
+                    id,
+                    "reads every kind as reference, so nothing has a lookback".to_owned(),
+                );
+            }
         }
 
         // Coverage: every criterion of CC, A1, PI1 and C1, and every privacy group.
@@ -279,6 +293,21 @@ mod tests {
             &copy.id,
             "unknown evidence kind made.up"
         ));
+    }
+
+    #[test]
+    fn reference_kinds_must_be_evidence_kinds_and_leave_a_population() {
+        let mut c = clone_of_embedded();
+        let id = c.controls[0].id.clone();
+        c.controls[0].reference = vec!["gto.registration".into()];
+        assert!(problems_mention(
+            &c,
+            &id,
+            "reads gto.registration as reference but does not list it"
+        ));
+        let mut c = clone_of_embedded();
+        c.controls[0].reference = c.controls[0].evidence.clone();
+        assert!(problems_mention(&c, &id, "nothing has a lookback"));
     }
 
     #[test]

@@ -226,6 +226,11 @@ pub struct Control {
     pub frequency: Frequency,
     pub nature: Nature,
     pub evidence: Vec<String>,
+    /// Kinds among `evidence` that the test reads as reference, not as the population: every item observed
+    /// up to the end of the window counts, however old (the registration of a model deployed today, the
+    /// evaluation that cleared it). The population kinds keep the frequency's lookback.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reference: Vec<String>,
     /// Path of the control's Rego test inside the catalog. `None` until the engine's tests arrive.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test: Option<String>,

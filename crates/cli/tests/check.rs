@@ -2,7 +2,7 @@
 //! regressions since the last stored run, SARIF 2.1.0 structure, well-formed JUnit XML, reproducible samples.
 
 mod common;
-use common::{assay, code, demo, stdout};
+use common::{assay, assay_cmd, code, demo, stdout};
 
 use std::process::Output;
 
@@ -420,47 +420,182 @@ fn sample_with_the_same_seed_draws_the_same_items() {
     assert_eq!(code(&bad), 2);
 }
 
-/// A local HTTP listener that answers 500 to the first request and 200 afterwards; returns the bodies.
-fn listener() -> (u16, std::thread::JoinHandle<Vec<String>>) {
-    use std::io::{Read, Write};
+/// Read one HTTP/1.1 request (head, then Content-Length bytes of body) and return its body.
+fn read_request(s: &mut impl std::io::Read) -> String {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let k = s.read(&mut chunk).expect("read");
+        buf.extend_from_slice(&chunk[..k]);
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let len: usize = text[..end]
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().to_owned())
+                })
+                .and_then(|v| v.parse().ok())
+                .expect("content length");
+            if buf.len() >= end + 4 + len {
+                return String::from_utf8_lossy(&buf[end + 4..end + 4 + len]).into_owned();
+            }
+        }
+        if k == 0 {
+            return String::new();
+        }
+    }
+}
+
+/// A local receiver for `count` requests, plain HTTP or (with `tls`) HTTPS: it answers 500 to the first
+/// request and 200 afterwards, and returns the bodies.
+fn receiver(
+    count: usize,
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+) -> (u16, std::thread::JoinHandle<Vec<String>>) {
+    use std::io::Write;
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = l.local_addr().expect("addr").port();
     let handle = std::thread::spawn(move || {
         let mut bodies = Vec::new();
-        for (n, stream) in l.incoming().take(2).enumerate() {
-            let mut s = stream.expect("accept");
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            // Read the head, then Content-Length bytes of body.
-            let body = loop {
-                let k = s.read(&mut chunk).expect("read");
-                buf.extend_from_slice(&chunk[..k]);
-                let text = String::from_utf8_lossy(&buf).into_owned();
-                if let Some(end) = text.find("\r\n\r\n") {
-                    let len: usize = text
-                        .lines()
-                        .find_map(|l| l.strip_prefix("Content-Length: "))
-                        .and_then(|v| v.trim().parse().ok())
-                        .expect("content length");
-                    if buf.len() >= end + 4 + len {
-                        break String::from_utf8_lossy(&buf[end + 4..end + 4 + len]).into_owned();
-                    }
-                }
-                if k == 0 {
-                    break String::new();
-                }
-            };
-            bodies.push(body);
-            let answer = if n == 0 {
-                "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n"
+        for (n, stream) in l.incoming().take(count).enumerate() {
+            let tcp = stream.expect("accept");
+            let answer: &[u8] = if n == 0 {
+                b"HTTP/1.1 500 Oops\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             } else {
-                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+                b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             };
-            s.write_all(answer.as_bytes()).expect("answer");
+            match &tls {
+                None => {
+                    let mut s = tcp;
+                    bodies.push(read_request(&mut s));
+                    s.write_all(answer).expect("answer");
+                }
+                Some(cfg) => {
+                    let conn = rustls::ServerConnection::new(cfg.clone()).expect("tls");
+                    let mut s = rustls::StreamOwned::new(conn, tcp);
+                    bodies.push(read_request(&mut s));
+                    s.write_all(answer).expect("answer");
+                    s.conn.send_close_notify();
+                    let _ = s.flush();
+                }
+            }
         }
         bodies
     });
     (port, handle)
+}
+
+/// A plain HTTP receiver for two requests.
+fn listener() -> (u16, std::thread::JoinHandle<Vec<String>>) {
+    receiver(2, None)
+}
+
+/// The server side of the test certificate in `tests/fixtures/tls` (a self-signed certificate for 127.0.0.1).
+fn tls_server() -> std::sync::Arc<rustls::ServerConfig> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls");
+    let cert = std::fs::read(dir.join("cert.pem")).expect("cert");
+    let key = std::fs::read(dir.join("key.pem")).expect("key");
+    let certs: Vec<rustls::pki_types::CertificateDer<'static>> = ureq::tls::parse_pem(&cert)
+        .filter_map(|i| match i.expect("pem") {
+            ureq::tls::PemItem::Certificate(c) => Some(c.der().to_vec().into()),
+            _ => None,
+        })
+        .collect();
+    let key = ureq::tls::parse_pem(&key)
+        .find_map(|i| match i.expect("pem") {
+            ureq::tls::PemItem::PrivateKey(k) => Some(rustls::pki_types::PrivateKeyDer::Pkcs8(
+                k.der().to_vec().into(),
+            )),
+            _ => None,
+        })
+        .expect("a key");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .expect("server config");
+    std::sync::Arc::new(cfg)
+}
+
+#[test]
+fn https_webhooks_are_delivered_with_a_private_ca_and_their_secret_path_is_never_stored() {
+    let (_t, ws) = demo();
+    let first = assay(&ws, &["check", "--at", AT]);
+    assert_eq!(code(&first), 0, "{}", stdout(&first));
+    // One receiver behind the test CA (trusted through ca_file, URL from the environment), one that
+    // presents the same certificate to a client trusting only the web roots: refused, not retried forever.
+    let (port, server) = receiver(2, Some(tls_server()));
+    let (untrusted_port, untrusted) = receiver(1, Some(tls_server()));
+    let ca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/cert.pem");
+    let mut toml = std::fs::read_to_string(ws.join("assay.toml")).expect("toml");
+    toml.push_str(&format!(
+        "\n\n[[alerts.webhook]]\nurl_env = \"ASSAY_TEST_HOOK\"\nca_file = {ca:?}\nformat = \"json\"\nretries = 2\n\n\
+         [[alerts.webhook]]\nurl = \"https://127.0.0.1:{untrusted_port}/services/T1/B2/UNTRUSTEDSECRET\"\nretries = 0\n",
+        ca = ca.display().to_string()
+    ));
+    std::fs::write(ws.join("assay.toml"), toml).expect("write");
+    let added = assay(
+        &ws,
+        &[
+            "evidence",
+            "add",
+            "--subject",
+            "policy:access",
+            "--observed-at",
+            "2026-05-01",
+        ],
+    );
+    assert_eq!(code(&added), 0);
+    let secret_url = format!("https://127.0.0.1:{port}/services/T1/B2/TOPSECRETTOKEN");
+    let out = assay_cmd(&ws, &["check", "--at", AT, "--format", "json"])
+        .env("ASSAY_TEST_HOOK", &secret_url)
+        .output()
+        .expect("run");
+    assert_eq!(code(&out), 1);
+    let v = json(&out);
+    let alerts = v["alerts"].as_array().expect("alerts");
+    assert_eq!(alerts.len(), 2, "{v}");
+    assert_eq!(alerts[0]["delivered"], true, "{v}");
+    assert_eq!(alerts[0]["attempts"], 2, "500 first, then 200");
+    assert_eq!(alerts[1]["delivered"], false, "{v}");
+    assert_eq!(alerts[1]["attempts"], 1);
+    let why = alerts[1]["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_lowercase();
+    assert!(
+        why.contains("certificate") || why.contains("issuer"),
+        "{why}"
+    );
+    let bodies = server.join().expect("server");
+    let body: Value = serde_json::from_str(&bodies[1]).expect("json body");
+    assert_eq!(body["regressions"][0]["control"], "ORG-07");
+    let _ = untrusted.join();
+    // Neither secret reaches the output or the ledger.
+    let printed = stdout(&out);
+    let list = assay(
+        &ws,
+        &[
+            "evidence",
+            "list",
+            "--kind",
+            "custom.alert_delivery",
+            "--json",
+        ],
+    );
+    let stored = stdout(&list);
+    for text in [&printed, &stored] {
+        assert!(
+            !text.contains("TOPSECRETTOKEN") && !text.contains("UNTRUSTEDSECRET"),
+            "{text}"
+        );
+    }
+    assert!(stored.contains("https://127.0.0.1:"), "{stored}");
+    assert!(stored.contains("/services/…"), "{stored}");
 }
 
 #[test]

@@ -354,7 +354,7 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
     --- stdout
     Built assay-demo — Kestrel Labs, a fictional AI company
       parts: company, governance, data platform, datasets, ML platform, serving, corporate IT and people, vendors, ML history (git, DVC, GTO, LFS, OpenLineage), operations (IAM export, model files), change management and security operations (pull requests, tickets, deployments, access reviews, scans)
-      files: .assay-demo, README.md, assay.toml, datasets/curated/2025-06/part-0.csv, datasets/curated/2025-06/part-1.csv, datasets/curated/README.md, datasets/current.csv, datasets/ingest-rules.toml, datasets/reference.csv, datasets/training-extract.csv, exports/access-reviews.csv, exports/deployments.jsonl, exports/github/score-api-pulls.json, exports/iam-authorization-details.json, exports/jira/changes.json, lineage/etl-events.jsonl, models/fraud-scorer.safetensors, models/legacy-scorer.pkl, policies/acceptable-ai-use.md, policies/data-retention.md, policies/incident-response.md, policies/information-security.md, repos/fraud-model.git/ (git repository), scans/2026-10-05/osv-scanner.json, scans/latest/osv-scanner.json
+      files: .assay-demo, README.md, assay.toml, datasets/curated/2025-06/part-0.csv, datasets/curated/2025-06/part-1.csv, datasets/curated/README.md, datasets/current.csv, datasets/ingest-rules.toml, datasets/reference.csv, datasets/training-extract.csv, evaluations/fraud-scorer-v1.2.0.json, exports/access-reviews.csv, exports/deployments.jsonl, exports/github/score-api-pulls.json, exports/iam-authorization-details.json, exports/jira/changes.json, lineage/etl-events.jsonl, models/fraud-scorer.safetensors, models/legacy-scorer.pkl, policies/acceptable-ai-use.md, policies/data-retention.md, policies/incident-response.md, policies/information-security.md, repos/fraud-model.git/ (git repository), scans/2026-10-05/osv-scanner.json, scans/latest/osv-scanner.json
 
     Checked assay-demo/assay.toml — Kestrel Fraud Scoring API
       categories: security, availability, processing_integrity, confidentiality, privacy · 21 components (20 in scope) · 3 subservice organisations
@@ -420,6 +420,7 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       access_reviews  4 items, 4 new
       vulnerabilities 5 items, 5 new
       checkpoint signed at size 99
+      and 1 model.evaluation item from the training pipeline's evaluation reports (#99)
 
     Trace of fraud-scorer#prod   (the planted broken link: fraud-scorer@v1.1.0, 1 finding)
     fraud-scorer v1.2.0 (gto registry)
@@ -481,15 +482,14 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
 
     Chain complete: every link is backed by ledger evidence.
 
-    Check today: 4 pass · 11 fail · 52 not verifiable · 0 not applicable (stored as check.result #99)
+    Check today: 5 pass · 12 fail · 50 not verifiable · 0 not applicable (stored as check.result #100)
     Readiness by category
-      Security                 2/33  criteria ready (  6%)   controls: 2 pass · 8 fail · 38 not verifiable · 0 n/a
+      Security                 2/33  criteria ready (  6%)   controls: 3 pass · 9 fail · 36 not verifiable · 0 n/a
           no passing control: CC1.1 CC1.2 CC1.3 CC1.4 CC1.5 CC2.1 CC2.3 CC3.1 CC3.2 CC3.3 CC3.4 CC4.1
-          CC4.2 CC5.1 CC6.2 CC6.4 CC6.5 CC6.6 CC6.7 CC6.8 CC7.1 CC7.2 CC7.3 CC7.4 CC7.5 CC8.1 CC9.1
-          CC9.2
+          CC4.2 CC5.1 CC6.2 CC6.4 CC6.5 CC6.6 CC6.7 CC6.8 CC7.1 CC7.2 CC7.3 CC7.4 CC7.5 CC9.1 CC9.2
       Availability             0/3   criteria ready (  0%)   controls: 0 pass · 1 fail · 5 not verifiable · 0 n/a
           no passing control: A1.1 A1.2 A1.3
-      Processing Integrity     0/5   criteria ready (  0%)   controls: 1 pass · 3 fail · 11 not verifiable · 0 n/a
+      Processing Integrity     0/5   criteria ready (  0%)   controls: 2 pass · 3 fail · 10 not verifiable · 0 n/a
           no passing control: PI1.2 PI1.4 PI1.5
       Confidentiality          0/2   criteria ready (  0%)   controls: 1 pass · 0 fail · 6 not verifiable · 0 n/a
           no passing control: C1.2
@@ -501,6 +501,7 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       FAIL TRN-02: snapshot fraud-features@v2025.06 changed after it was recorded (#11): 2025-06/part-1.csv
       FAIL REG-02: models/legacy-scorer.pkl is dangerous: posix.system (dangerous)
       FAIL DEP-01: model:fraud-scorer v1.2.0 to production on 2026-11-09 by omar.haddad@kestrel-labs.example: ticket CHG-1215 was approved by the deployer omar.haddad@kestrel-labs.example; ticket CHG-1215 was approved by its own requester omar.haddad@kestrel-labs.example; pull request #219 was approved only by its author omar-haddad; model:fraud-scorer v1.2.0 to production on 2026-11-21 by maya.chen@kestrel-labs.example: ticket CHG-1219 is not approved (Pending)
+      FAIL DEP-02: model:fraud-scorer v1.2.0 to production on 2026-11-21: deployed sha256:c0ffee5e1f0d…, but fraud-scorer@v1.2.0 registered sha256:4440cc2b1d62…: a different artifact is running
       FAIL DEP-03: service:score-api: data scientists can change production: arn:aws:iam::210987654321:user/maya.chen can sagemaker:UpdateEndpoint (DataScienceSageMaker#Notebooks); arn:aws:iam::210987654321:user/omar.haddad can sagemaker:UpdateEndpoint (DataScienceSageMaker#Notebooks)
       FAIL MON-01: service:score-api: drift detected in report #4 (columns: amount, merchant_category) and alert #5 is still open
       FAIL MON-02: service:score-api: 1 of 1 alert(s) still open (#5)
@@ -509,7 +510,25 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       FAIL SUP-05: pipeline:train: scan #7 found credentials (AWS_ACCESS_KEY: 8) with no recorded rotation
       1 controls cannot be seen because their source is not configured, e.g. STO-01: source not
       configured: add [source.terraform] to assay.toml to collect tf.resource
-      checkpoint signed at size 100; verify: clean (100 items, 4 checkpoints, 4 attachments)
+
+    Type 2 over 2026-06-01 .. 2026-11-30 (the six months before this one)
+      2 effective · 0 effective with exceptions · 3 ineffective · 7 not occurring · 55 not verifiable
+      FAIL DEP-01: ineffective: 2 exception(s) in 3 event(s) (66.7% deviation rate)
+          - 2026-11-09 failed: model:fraud-scorer v1.2.0 to production on 2026-11-09 by
+            omar.haddad@kestrel-labs.example: ticket CHG-1215 was approved by the deployer
+            omar.haddad@kestrel-labs.example; ticket CHG-1215 was approved by its own requester
+            omar.haddad@kestrel-labs.example; pull request #219 was approved only by its author
+            omar-haddad
+          - 2026-11-21 failed: model:fraud-scorer v1.2.0 to production on 2026-11-21 by
+            maya.chen@kestrel-labs.example: ticket CHG-1219 is not approved (Pending)
+      FAIL DEP-02: ineffective: 1 exception(s) in 3 event(s) (33.3% deviation rate)
+          - 2026-11-21 failed: model:fraud-scorer v1.2.0 to production on 2026-11-21: deployed
+            sha256:c0ffee5e1f0d…, but fraud-scorer@v1.2.0 registered sha256:4440cc2b1d62…: a
+            different artifact is running
+      FAIL SUP-04: ineffective: 182 exception(s) in 183 expected occurrence(s) (99.5% deviation rate)
+          - 2026-06-01 to 2026-10-04 missed: 126 expected occurrences with none found
+          - 2026-10-06 to 2026-11-30 missed: 56 expected occurrences with none found
+      checkpoint signed at size 101; verify: clean (101 items, 4 checkpoints, 5 attachments)
 
     Next
       cd assay-demo && assay scope check -v
@@ -517,6 +536,7 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       assay verify
       assay trace fraud-scorer@v1.1.0
       assay check --since-last
+      assay check --period 2026-06-01..2026-11-30
       assay catalog show RISK-EXTRACTION
       assay init   # describe your own system
     --- stderr

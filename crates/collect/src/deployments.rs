@@ -1,10 +1,12 @@
 //! Deployments: one `deployment` item per model version put into an environment, subject `model:NAME`, payload
 //! with `version` (as the lineage trace reads it), `environment`, `production`, `actor`, `ticket`, `commit`,
-//! `pull_request` and `origin`.
+//! `pull_request`, `digest` (the content hash of the artifact actually rolled out, `sha256:<hex>`, when the
+//! log records one) and `origin`.
 //!
 //! Three origins:
 //! * `log` — a generic deployment log, JSON lines of `{time, model, version, environment, actor, ticket, commit,
-//!   pull_request}` (what a release pipeline appends on every rollout);
+//!   pull_request, digest}` (what a release pipeline appends on every rollout; `digest` may also be spelled
+//!   `artifact_digest` or `sha256`, a bare 64-hex value is read as SHA-256);
 //! * `gto` — a GTO stage assignment (`gto.stage_assignment` already in the ledger) to one of `gto_stages` is a
 //!   deployment to that stage: version from the registration on the same commit, actor the tagger, ticket the
 //!   first issue key (`CHG-1187`) in the tag message;
@@ -40,6 +42,8 @@ pub struct Deployment {
     pub ticket: Option<String>,
     pub commit: Option<String>,
     pub pull_request: Option<String>,
+    /// `sha256:<lower-case hex>` of the deployed artifact, when recorded.
+    pub digest: Option<String>,
     /// `log`, `gto` or `mlflow`.
     pub origin: &'static str,
     /// Where it was read: `file:line`, `repo@tag`, `mlflow#…`.
@@ -52,6 +56,17 @@ fn text_field(v: &Value, key: &str) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
+}
+
+/// `sha256:<hex>` or a bare 64-hex value → `sha256:<lower-case hex>`.
+fn digest(text: &str) -> Option<String> {
+    let t = text.trim();
+    let hex = t
+        .strip_prefix("sha256:")
+        .or_else(|| t.strip_prefix("SHA256:"))
+        .unwrap_or(t);
+    (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| format!("sha256:{}", hex.to_ascii_lowercase()))
 }
 
 /// Read a deployment log: one JSON object per line (blank lines and `#` comments skipped).
@@ -84,6 +99,17 @@ pub fn parse_log(text: &str) -> Result<Vec<Deployment>, CollectError> {
             ticket: text_field(&v, "ticket").map(|t| t.trim().to_ascii_uppercase()),
             commit: text_field(&v, "commit").map(|c| c.to_ascii_lowercase()),
             pull_request: text_field(&v, "pull_request").or_else(|| text_field(&v, "pr")),
+            digest: match ["digest", "artifact_digest", "sha256"]
+                .iter()
+                .find_map(|k| text_field(&v, k))
+            {
+                Some(d) => Some(digest(&d).ok_or_else(|| {
+                    at(format!(
+                        "`digest` is not a SHA-256 digest (`sha256:` and 64 hex digits): {d:?}"
+                    ))
+                })?),
+                None => None,
+            },
             origin: "log",
             locator: format!("line {line}"),
         });
@@ -133,6 +159,7 @@ pub fn from_gto(
                 .and_then(|k| k.into_iter().next()),
             commit: Some(commit.to_ascii_lowercase()),
             pull_request: None,
+            digest: None,
             origin: "gto",
             locator: format!(
                 "{}@{}",
@@ -193,6 +220,7 @@ pub fn from_mlflow(versions: &[Value], aliases: &[String], stages: &[String]) ->
                         .and_then(|t| str_of(t, "mlflow.source.git.commit"))
                         .map(str::to_ascii_lowercase),
                     pull_request: None,
+                    digest: None,
                     origin: "mlflow",
                     locator: format!("mlflow#model-versions/{name}/{version}@{label}"),
                 },
@@ -337,6 +365,7 @@ impl crate::Collector for DeploymentsCollector {
                     "ticket": d.ticket,
                     "commit": d.commit,
                     "pull_request": d.pull_request,
+                    "digest": d.digest,
                     "origin": d.origin,
                     "deployed_at": iso(d.time),
                 }),
@@ -352,7 +381,7 @@ mod tests {
     use proptest::prelude::*;
 
     const LOG: &str = r#"# written by the release pipeline
-{"time": "2026-10-03T17:05:00Z", "model": "fraud-scorer", "version": "v1.3.0", "environment": "production", "actor": "ci-deployer", "ticket": "chg-1201", "commit": "ABCDEF0123456789abcdef0123456789abcdef01"}
+{"time": "2026-10-03T17:05:00Z", "model": "fraud-scorer", "version": "v1.3.0", "environment": "production", "actor": "ci-deployer", "ticket": "chg-1201", "commit": "ABCDEF0123456789abcdef0123456789abcdef01", "digest": "sha256:4440CC2B1D625F19801B350647D50B52C41419F482D277765C840DD409C1289B"}
 
 {"time": "2026-11-12T08:30:00Z", "model": "model:fraud-scorer", "version": "v1.3.1", "environment": "staging", "actor": "omar@kestrel-labs.example"}
 "#;
@@ -370,6 +399,21 @@ mod tests {
         assert_eq!(got[1].model, "fraud-scorer");
         assert_eq!(got[1].ticket, None);
         assert_eq!(got[1].locator, "line 4");
+        assert_eq!(
+            got[0].digest.as_deref(),
+            Some("sha256:4440cc2b1d625f19801b350647d50b52c41419f482d277765c840dd409c1289b")
+        );
+        assert_eq!(got[1].digest, None);
+    }
+
+    #[test]
+    fn a_digest_that_is_not_sha256_is_refused_with_its_line() {
+        let bad = "{\"time\": \"2026-10-03T17:05:00Z\", \"model\": \"m\", \"environment\": \"production\", \"digest\": \"md5:abc\"}";
+        let e = parse_log(bad).expect_err("bad digest").to_string();
+        assert!(e.contains("line 1") && e.contains("SHA-256"), "{e}");
+        let bare = bad.replace("md5:abc", &"ab".repeat(32));
+        let got = parse_log(&bare).expect("bare hex");
+        assert_eq!(got[0].digest, Some(format!("sha256:{}", "ab".repeat(32))));
     }
 
     #[test]

@@ -8,6 +8,13 @@
 //! * `approvers` are reviewers whose counting review is `APPROVED`, the author excluded;
 //! * `approved_before_merge`: at least one such approver; `approved_head`: one of them approved the merged head;
 //! * `self_approved`: merged with no approver other than the author, while the author approved or merged it.
+//!
+//! Optional, when the export adds them (the DEP-04 control needs both for infrastructure changes):
+//! * `files`: the changed paths — strings, REST `pulls/N/files` objects (`filename`) or `gh pr list --json
+//!   files` objects (`path`); recorded as `files` (null when the export has none);
+//! * `check_runs`: REST `commits/SHA/check-runs` (the array, or the object holding `check_runs`), or
+//!   `statusCheckRollup` from `gh pr list --json statusCheckRollup`; recorded as `checks`, each `{name,
+//!   conclusion}` with the conclusion lower-case (`success`, `failure`, …; `pending` while running).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -57,11 +64,64 @@ pub struct PullRequest {
     pub approved_head: bool,
     /// Ticket keys (`CHG-1187`) named in the title, branch or body.
     pub tickets: Vec<String>,
+    /// Changed paths, when the export lists them.
+    pub files: Option<Vec<String>>,
+    /// Status checks on the head commit, when the export has them.
+    pub checks: Option<Vec<Check>>,
     /// The line of the export the pull request starts on.
     #[serde(skip)]
     pub line: usize,
     #[serde(skip)]
     pub observed_at: Option<Timestamp>,
+}
+
+/// One status check or check run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub conclusion: String,
+}
+
+fn files_of(pr: &Value) -> Result<Option<Vec<String>>, String> {
+    let Some(v) = pr.get("files").filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let items = v.as_array().ok_or("files must be an array")?;
+    let mut out = Vec::with_capacity(items.len());
+    for (k, f) in items.iter().enumerate() {
+        let path = f
+            .as_str()
+            .or_else(|| str_of(f, "filename"))
+            .or_else(|| str_of(f, "path"))
+            .ok_or_else(|| format!("files[{k}] has no filename or path"))?;
+        out.push(path.to_owned());
+    }
+    Ok(Some(out))
+}
+
+fn checks_of(pr: &Value) -> Result<Option<Vec<Check>>, String> {
+    let raw = match (pr.get("check_runs"), pr.get("statusCheckRollup")) {
+        (Some(v), _) if !v.is_null() => v.get("check_runs").unwrap_or(v),
+        (_, Some(v)) if !v.is_null() => v,
+        _ => return Ok(None),
+    };
+    let items = raw.as_array().ok_or("check_runs must be an array")?;
+    let mut out = Vec::with_capacity(items.len());
+    for (k, c) in items.iter().enumerate() {
+        let name = str_of(c, "name")
+            .or_else(|| str_of(c, "context"))
+            .ok_or_else(|| format!("check_runs[{k}] has no name or context"))?;
+        let conclusion = str_of(c, "conclusion")
+            .filter(|s| !s.is_empty())
+            .or_else(|| str_of(c, "state"))
+            .unwrap_or("pending")
+            .to_ascii_lowercase();
+        out.push(Check {
+            name: name.to_owned(),
+            conclusion,
+        });
+    }
+    Ok(Some(out))
 }
 
 fn login(v: Option<&Value>) -> Option<String> {
@@ -187,6 +247,8 @@ pub fn parse_pulls(text: &str) -> Result<Vec<PullRequest>, CollectError> {
                 }
             }
         }
+        let files = files_of(&pr).map_err(|m| at(&m))?;
+        let checks = checks_of(&pr).map_err(|m| at(&m))?;
         let observed_at = merged_ts.or_else(|| {
             ["closed_at", "updated_at", "created_at"]
                 .iter()
@@ -221,6 +283,8 @@ pub fn parse_pulls(text: &str) -> Result<Vec<PullRequest>, CollectError> {
             author,
             reviews,
             tickets,
+            files,
+            checks,
             line,
             observed_at,
         });
@@ -486,6 +550,48 @@ mod tests {
         assert_eq!(got[0].repo, "kestrel/fraud-model");
         assert_eq!(got[1].line, 2);
         assert!(!got[1].merged);
+    }
+
+    #[test]
+    fn changed_files_and_checks_are_read_from_rest_and_gh_shapes() {
+        let mut rest = pull(1, "alice", Some("ben"), json!([]));
+        rest["files"] = json!([{"filename": "infra/main.tf", "status": "modified"}, "README.md"]);
+        rest["check_runs"] = json!({"total_count": 2, "check_runs": [
+            {"name": "checkov", "status": "completed", "conclusion": "success"},
+            {"name": "terraform plan", "status": "in_progress", "conclusion": null}]});
+        let mut gh = pull(2, "ben", Some("alice"), json!([]));
+        gh["files"] = json!([{"path": "k8s/hpa.yaml", "additions": 3, "deletions": 1}]);
+        gh["statusCheckRollup"] =
+            json!([{"__typename": "StatusContext", "context": "conftest", "state": "FAILURE"}]);
+        let plain = pull(3, "ben", None, json!([]));
+        let got = parse_pulls(&format!("{rest}\n{gh}\n{plain}\n")).expect("exports");
+        assert_eq!(
+            got[0].files.as_deref(),
+            Some(&["infra/main.tf".to_owned(), "README.md".to_owned()][..])
+        );
+        let checks = got[0].checks.as_ref().expect("checks");
+        assert_eq!(
+            (checks[0].name.as_str(), checks[0].conclusion.as_str()),
+            ("checkov", "success")
+        );
+        assert_eq!(checks[1].conclusion, "pending");
+        assert_eq!(
+            got[1].files.as_deref(),
+            Some(&["k8s/hpa.yaml".to_owned()][..])
+        );
+        assert_eq!(
+            got[1].checks.as_ref().map(|c| c[0].conclusion.as_str()),
+            Some("failure")
+        );
+        assert_eq!(got[2].files, None, "no files key: unknown, not empty");
+        assert_eq!(got[2].checks, None);
+        let mut bad = pull(4, "alice", None, json!([]));
+        bad["files"] = json!([{"additions": 1}]);
+        let err = parse_pulls(&bad.to_string()).expect_err("file without a path");
+        assert!(
+            err.to_string().contains("pull #4") && err.to_string().contains("files[0]"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -152,6 +152,18 @@ fn load_one(path: &Path, catalog: &Catalog) -> Result<CustomControl, EngineError
             "see `assay catalog` / docs/evidence for the kinds, or use a custom.* kind",
         ));
     }
+    if let Some(kind) = control
+        .reference
+        .iter()
+        .find(|k| !control.evidence.contains(k))
+    {
+        return Err(bad(
+            path,
+            None,
+            format!("`{kind}` is read as reference but not listed in evidence"),
+            "every kind in `reference` must also be in `evidence`",
+        ));
+    }
     if control.nature == Nature::Manual {
         return Err(bad(
             path,

@@ -324,7 +324,7 @@ fn select(
                 sel.expired.push(item.clone());
                 continue;
             }
-            if item.observed_at < start {
+            if item.observed_at < start && !c.reference.contains(kind) {
                 if sel
                     .older
                     .as_ref()

@@ -462,6 +462,31 @@ pub fn check(scope: &Scope, catalog: &Catalog) -> Report {
         }
     }
 
+    // Alert webhooks: exactly one of `url` and `url_env`, and a URL Assay can POST to.
+    for (k, w) in d.alerts.webhook.iter().enumerate() {
+        let which = format!("alerts.webhook[{k}]");
+        let problem = match (&w.url, &w.url_env) {
+            (Some(_), Some(_)) => Some("sets both `url` and `url_env`".to_owned()),
+            (None, None) => Some("sets neither `url` nor `url_env`".to_owned()),
+            (Some(u), None) if !(u.starts_with("https://") || u.starts_with("http://")) => {
+                Some(format!("`url` is not an http:// or https:// URL: {u:?}"))
+            }
+            (None, Some(v)) if v.trim().is_empty() => Some("`url_env` is empty".to_owned()),
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            f.push(
+                "E009",
+                "webhook-url",
+                Error,
+                Some(&which),
+                None,
+                format!("[[alerts.webhook]] #{} {problem}", k + 1),
+                "give the receiver as `url = \"https://…\"`, or `url_env = \"VAR\"` to keep a secret URL out of the file",
+            );
+        }
+    }
+
     // Sources.
     for (name, table) in &d.source {
         if !KNOWN_SOURCES.contains(&name.as_str()) {

@@ -258,8 +258,16 @@ pub enum WebhookFormat {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Webhook {
-    /// The URL to POST to (`http://` is delivered directly; `https://` needs a TLS build, see docs).
-    pub url: String,
+    /// The URL to POST to, `https://` or `http://`. A Slack webhook URL is a secret: prefer `url_env`.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The name of an environment variable holding the URL, so the secret stays out of assay.toml.
+    #[serde(default)]
+    pub url_env: Option<String>,
+    /// A PEM file of CA certificates to trust instead of the built-in web roots (a receiver behind a
+    /// private CA). Relative to the directory of assay.toml.
+    #[serde(default)]
+    pub ca_file: Option<std::path::PathBuf>,
     /// `slack` (default) or `json`.
     #[serde(default)]
     pub format: WebhookFormat,

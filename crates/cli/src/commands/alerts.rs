@@ -1,11 +1,13 @@
 //! Regression alerts from `assay check`: POST to the webhooks of `[[alerts.webhook]]`, retry with doubling
 //! back-off, and record every delivery (attempts, status, error) in the ledger as `custom.alert_delivery`.
 //!
-//! The HTTP client is a minimal HTTP/1.1 POST over `std::net::TcpStream` for `http://` URLs (no TLS in this
-//! build); an `https://` webhook is recorded as not delivered with a reason that says so.
+//! Delivery uses ureq over rustls (the same client as the MLflow collector): `https://` against the built-in
+//! web roots, or against the CA certificates of the webhook's `ca_file`; `http://` for a relay on a private
+//! network. Webhook URLs often carry their secret in the path (Slack's do), so only the scheme, host and first
+//! path segment are ever printed or stored (`redact`).
 
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -55,70 +57,97 @@ fn body(format: WebhookFormat, regressions: &[Regression], check_index: Option<u
     }
 }
 
-/// `http://host[:port]/path` → (host, port, path).
-fn parse_http(url: &str) -> Result<(String, u16, String), String> {
-    let Some(rest) = url.strip_prefix("http://") else {
-        return Err(if url.starts_with("https://") {
-            "https webhooks need TLS, which this build does not include; use an http:// relay"
-                .to_owned()
-        } else {
-            format!("`{url}` is not an http:// URL")
-        });
+/// The URL with everything after the first path segment, the query and any user info replaced by `…`:
+/// `https://hooks.slack.com/services/…`. Safe to print and to store.
+pub fn redact(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let mut segments = path.split('/').filter(|s| !s.is_empty());
+    let first = segments.next();
+    let hidden = segments.next().is_some() || url.contains('?') || authority.contains('@');
+    let mut out = if scheme.is_empty() {
+        host.to_owned()
+    } else {
+        format!("{scheme}://{host}")
     };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) => (
-            h,
-            p.parse::<u16>()
-                .map_err(|_| format!("`{p}` is not a port number in `{url}`"))?,
-        ),
-        None => (authority, 80),
-    };
-    if host.is_empty() {
-        return Err(format!("`{url}` names no host"));
+    if let Some(first) = first {
+        out.push('/');
+        out.push_str(first);
     }
-    Ok((host.to_owned(), port, path.to_owned()))
+    if hidden {
+        out.push_str("/…");
+    }
+    out
 }
 
-/// One POST; the HTTP status on an answer.
-fn post(url: &str, body: &[u8]) -> Result<u16, String> {
-    let (host, port, path) = parse_http(url)?;
-    let addr = (host.as_str(), port)
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {host}: {e}"))?
-        .next()
-        .ok_or_else(|| format!("cannot resolve {host}"))?;
-    let timeout = Duration::from_secs(5);
-    let mut stream =
-        TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("cannot connect: {e}"))?;
-    let _ = stream.set_read_timeout(Some(timeout));
-    let _ = stream.set_write_timeout(Some(timeout));
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: assay/{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        env!("CARGO_PKG_VERSION"),
-        body.len()
-    );
-    stream
-        .write_all(head.as_bytes())
-        .and_then(|_| stream.write_all(body))
-        .map_err(|e| format!("cannot send: {e}"))?;
-    let mut answer = Vec::new();
-    let _ = stream.take(64 * 1024).read_to_end(&mut answer);
-    let text = String::from_utf8_lossy(&answer);
-    let status_line = text.lines().next().unwrap_or("");
-    status_line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse::<u16>().ok())
-        .ok_or_else(|| format!("no HTTP status in the answer `{status_line}`"))
+/// Where one webhook goes: its URL (from the file or the environment) and the client that reaches it.
+struct Target {
+    url: String,
+    agent: ureq::Agent,
+}
+
+/// Resolve a webhook's URL and TLS roots. An error here is permanent (no retry): a missing variable, an
+/// unreadable or empty CA file, a URL that is not http(s).
+fn target(hook: &Webhook, base: &Path) -> Result<Target, String> {
+    let url = match (&hook.url, &hook.url_env) {
+        (Some(u), None) => u.clone(),
+        (None, Some(var)) => {
+            std::env::var(var).map_err(|_| format!("url_env names ${var}, which is not set"))?
+        }
+        _ => return Err("the webhook needs exactly one of `url` and `url_env`".to_owned()),
+    };
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(format!(
+            "`{}` is not an http:// or https:// URL",
+            redact(&url)
+        ));
+    }
+    let mut tls = ureq::tls::TlsConfig::builder();
+    if let Some(ca) = &hook.ca_file {
+        let path = base.join(ca);
+        let pem = std::fs::read(&path)
+            .map_err(|e| format!("cannot read ca_file {}: {e}", path.display()))?;
+        let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        if certs.is_empty() {
+            return Err(format!(
+                "ca_file {} holds no PEM certificate",
+                path.display()
+            ));
+        }
+        tls = tls.root_certs(ureq::tls::RootCerts::Specific(Arc::new(certs)));
+    }
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(10)))
+        .http_status_as_error(false)
+        .user_agent(format!("assay/{}", env!("CARGO_PKG_VERSION")))
+        .tls_config(tls.build())
+        .build()
+        .into();
+    Ok(Target { url, agent })
+}
+
+/// One POST; the HTTP status on an answer. Errors name no secret part of the URL.
+fn post(target: &Target, body: &[u8]) -> Result<u16, String> {
+    let answer = target
+        .agent
+        .post(&target.url)
+        .header("Content-Type", "application/json")
+        .send(body)
+        .map_err(|e| e.to_string().replace(&target.url, &redact(&target.url)))?;
+    Ok(answer.status().as_u16())
 }
 
 /// Send `regressions` to every webhook and record each delivery. Nothing is sent when there are none.
 pub fn deliver(
     ledger: &mut Ledger,
+    base: &Path,
     hooks: &[Webhook],
     regressions: &[Regression],
     check_index: Option<u64>,
@@ -136,31 +165,34 @@ pub fn deliver(
         let mut status = None;
         let mut error: Option<String>;
         let mut wait = backoff;
-        loop {
-            attempts += 1;
-            match post(&hook.url, &bytes) {
-                Ok(code) if (200..300).contains(&code) => {
-                    status = Some(code);
-                    error = None;
-                    break;
-                }
-                Ok(code) => {
-                    status = Some(code);
-                    error = Some(format!("HTTP {code}"));
-                }
-                Err(e) => {
-                    let permanent = e.contains("TLS") || e.contains("not an http");
-                    error = Some(e);
-                    if permanent {
+        let shown = hook
+            .url
+            .as_deref()
+            .map(redact)
+            .or_else(|| hook.url_env.as_ref().map(|v| format!("${v}")))
+            .unwrap_or_default();
+        match target(hook, base) {
+            Err(e) => error = Some(e),
+            Ok(t) => loop {
+                attempts += 1;
+                match post(&t, &bytes) {
+                    Ok(code) if (200..300).contains(&code) => {
+                        status = Some(code);
+                        error = None;
                         break;
                     }
+                    Ok(code) => {
+                        status = Some(code);
+                        error = Some(format!("HTTP {code}"));
+                    }
+                    Err(e) => error = Some(e),
                 }
-            }
-            if attempts > hook.retries {
-                break;
-            }
-            std::thread::sleep(wait);
-            wait = wait.saturating_mul(2);
+                if attempts > hook.retries {
+                    break;
+                }
+                std::thread::sleep(wait);
+                wait = wait.saturating_mul(2);
+            },
         }
         let delivered = error.is_none();
         let record = Evidence {
@@ -168,12 +200,12 @@ pub fn deliver(
             subject: super::check::CHECK_SUBJECT.to_owned(),
             source: Source {
                 collector: "assay check".to_owned(),
-                locator: hook.url.clone(),
+                locator: shown.clone(),
             },
             observed_at: now,
             collected_at: now,
             payload: json!({
-                "url": hook.url,
+                "url": shown,
                 "format": match hook.format { WebhookFormat::Slack => "slack", WebhookFormat::Json => "json" },
                 "delivered": delivered,
                 "attempts": attempts,
@@ -190,7 +222,7 @@ pub fn deliver(
             .append(&[record], &mut NoProgress)
             .map_err(ledger_error)?;
         out.push(Delivery {
-            url: hook.url.clone(),
+            url: shown,
             delivered,
             attempts,
             status,
@@ -203,21 +235,23 @@ pub fn deliver(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_http;
+    use super::redact;
 
     #[test]
-    fn urls_are_split_or_refused_with_a_reason() {
+    fn secrets_in_webhook_urls_are_never_shown() {
         assert_eq!(
-            parse_http("http://127.0.0.1:8080/hook").expect("ok"),
-            ("127.0.0.1".to_owned(), 8080, "/hook".to_owned())
+            redact("https://hooks.slack.com/services/T000/B000/XXXXSECRET"),
+            "https://hooks.slack.com/services/…"
         );
-        assert_eq!(parse_http("http://example.invalid").expect("ok").2, "/");
-        assert!(
-            parse_http("https://hooks.slack.com/x")
-                .expect_err("tls")
-                .contains("TLS")
+        assert_eq!(
+            redact("http://127.0.0.1:8080/hook"),
+            "http://127.0.0.1:8080/hook"
         );
-        assert!(parse_http("ftp://x").is_err());
-        assert!(parse_http("http://h:99999/").is_err());
+        assert_eq!(
+            redact("https://user:pw@example.com/a?token=s"),
+            "https://example.com/a/…"
+        );
+        assert_eq!(redact("https://example.com"), "https://example.com");
+        assert!(!redact("https://h/x/SECRET").contains("SECRET"));
     }
 }

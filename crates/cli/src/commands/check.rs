@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 
 use assay_catalog::Catalog;
 use assay_engine::{
-    ControlEngine, EvidenceSet, Item, Report, SampleTable, ScopeView, Status, Window, draw_sample,
-    rfc3339,
+    ControlEngine, EvidenceSet, Exception, Item, PeriodResult, Report, SampleTable, ScopeView,
+    Status, Window, draw_sample, rfc3339,
 };
 use assay_ledger::{Evidence, EvidenceKind, Ledger, ListFilter, NoProgress, Source};
 
@@ -198,8 +198,14 @@ pub fn run_check(
     let view = ScopeView::from_description(&scope.description);
     let mut ledger = open_ledger(&settings.workspace, false)?;
     let mut run = check_ledger(&mut ledger, &view, window, record, now)?;
+    let base = settings
+        .config
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
     run.deliveries = super::alerts::deliver(
         &mut ledger,
+        &base,
         &scope.description.alerts.webhook,
         &run.regressions,
         run.stored_at,
@@ -399,8 +405,8 @@ fn print_text(printer: &Printer, run: &CheckRun, verbose: bool) -> Result<(), mi
             }
         }
     }
-    list_controls(&mut out, report, Status::Fail, "Failing controls");
-    list_controls(&mut out, report, Status::Pass, "Passing controls");
+    list_controls(&mut out, report, Status::Fail, "Failing controls", verbose);
+    list_controls(&mut out, report, Status::Pass, "Passing controls", verbose);
     let unseen: Vec<_> = report
         .results
         .iter()
@@ -565,7 +571,7 @@ fn csv(s: &str) -> String {
 }
 
 /// One section of controls with a given status: id, title, reason and dated exceptions.
-fn list_controls(out: &mut String, report: &Report, status: Status, heading: &str) {
+fn list_controls(out: &mut String, report: &Report, status: Status, heading: &str, verbose: bool) {
     let controls: Vec<_> = report
         .results
         .iter()
@@ -584,17 +590,156 @@ fn list_controls(out: &mut String, report: &Report, status: Status, heading: &st
             r.title
         );
         let _ = writeln!(out, "{}", super::wrap(&r.reason, "      ", 100));
-        for e in r.period.iter().flat_map(|p| &p.exceptions) {
-            let _ = writeln!(
-                out,
-                "{}",
-                bullet(&format!(
-                    "{} {}: {}",
-                    e.at.strftime("%Y-%m-%d"),
-                    e.kind,
-                    e.reason
-                ))
-            );
+        if let Some(p) = &r.period {
+            let limit = if verbose { usize::MAX } else { EXCEPTION_LINES };
+            for line in exception_lines(p, limit) {
+                let _ = writeln!(out, "{}", bullet(&line));
+            }
         }
+    }
+}
+
+/// How many exception lines a control shows in text output without `-v`.
+pub const EXCEPTION_LINES: usize = 12;
+
+/// The dated exceptions of a period result as lines, oldest first: a run of three or more missed
+/// occurrences in successive intervals is one line with its first and last date, so a control that never operated reads as
+/// one range instead of hundreds of days. At most `limit` lines; the rest are counted in a last line.
+pub fn exception_lines(p: &PeriodResult, limit: usize) -> Vec<String> {
+    let day = |e: &Exception| e.at.strftime("%Y-%m-%d").to_string();
+    let mut lines = Vec::new();
+    let ex = &p.exceptions;
+    let mut i = 0;
+    while i < ex.len() {
+        // A run: successive exceptions of one kind at one fixed step of at most a week (daily, continuous
+        // and weekly intervals), with one reason when they failed (a failing state carried forward day after
+        // day), so a day that did operate splits the run.
+        let step = |a: &Exception, b: &Exception| b.at.duration_since(a.at);
+        let same = |a: &Exception, b: &Exception| {
+            a.kind == b.kind && (a.kind == "missed" || a.reason == b.reason)
+        };
+        let mut j = i;
+        if i + 1 < ex.len() && same(&ex[i], &ex[i + 1]) {
+            let first = step(&ex[i], &ex[i + 1]);
+            let fits = if ex[i].kind == "missed" {
+                first > SignedDuration::ZERO
+            } else {
+                first >= SignedDuration::ZERO
+            };
+            if fits && first <= SignedDuration::from_hours(7 * 24) {
+                while j + 1 < ex.len()
+                    && same(&ex[j], &ex[j + 1])
+                    && step(&ex[j], &ex[j + 1]) == first
+                {
+                    j += 1;
+                }
+            }
+        }
+        let n = j - i + 1;
+        if n >= 3 && ex[i].kind == "missed" {
+            lines.push(format!(
+                "{} to {} missed: {n} expected occurrences with none found",
+                day(&ex[i]),
+                day(&ex[j]),
+            ));
+        } else if n >= 3 {
+            let when = if day(&ex[i]) == day(&ex[j]) {
+                day(&ex[i])
+            } else {
+                format!("{} to {}", day(&ex[i]), day(&ex[j]))
+            };
+            lines.push(format!(
+                "{when} {} in {n} successive intervals: {}",
+                ex[i].kind, ex[i].reason
+            ));
+        } else {
+            lines.push(format!("{} {}: {}", day(&ex[i]), ex[i].kind, ex[i].reason));
+            i += 1;
+            continue;
+        }
+        i = j + 1;
+    }
+    if lines.len() > limit {
+        let rest = lines.len() - limit;
+        lines.truncate(limit);
+        lines.push(format!(
+            "… and {rest} more exception line(s): -v or --format json lists them all"
+        ));
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Exception, PeriodResult, exception_lines};
+    use assay_engine::Verdict;
+
+    fn ex(day: &str, kind: &str, reason: &str) -> Exception {
+        Exception {
+            at: format!("{day}T00:00:00Z").parse().expect("time"),
+            reason: reason.to_owned(),
+            evidence: vec![],
+            kind: kind.to_owned(),
+        }
+    }
+
+    fn period(exceptions: Vec<Exception>) -> PeriodResult {
+        PeriodResult {
+            population: 10,
+            exceptions,
+            deviation_rate: 0.5,
+            verdict: Verdict::Ineffective,
+            rules: "test",
+        }
+    }
+
+    #[test]
+    fn runs_of_missed_days_become_ranges_and_an_operating_day_splits_them() {
+        let mut e: Vec<Exception> = (1..=4)
+            .map(|d| ex(&format!("2026-06-0{d}"), "missed", "none"))
+            .collect();
+        // 2026-06-05 operated: no exception that day.
+        e.extend((6..=9).map(|d| ex(&format!("2026-06-0{d}"), "missed", "none")));
+        e.push(ex("2026-06-20", "failed", "ticket missing"));
+        let lines = exception_lines(&period(e), 12);
+        assert_eq!(
+            lines,
+            [
+                "2026-06-01 to 2026-06-04 missed: 4 expected occurrences with none found",
+                "2026-06-06 to 2026-06-09 missed: 4 expected occurrences with none found",
+                "2026-06-20 failed: ticket missing",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failing_state_carried_forward_is_one_line_and_two_exceptions_stay_two() {
+        let mut e: Vec<Exception> = (0..7)
+            .map(|_| ex("2025-03-27", "failed", "unsigned"))
+            .collect();
+        e.push(ex("2025-04-10", "missed", "expected on 2025-04-10"));
+        e.push(ex("2025-04-11", "missed", "expected on 2025-04-11"));
+        let lines = exception_lines(&period(e), 12);
+        assert_eq!(
+            lines,
+            [
+                "2025-03-27 failed in 7 successive intervals: unsigned",
+                "2025-04-10 missed: expected on 2025-04-10",
+                "2025-04-11 missed: expected on 2025-04-11",
+            ]
+        );
+    }
+
+    #[test]
+    fn lines_past_the_limit_are_counted() {
+        let e: Vec<Exception> = (1..=5)
+            .map(|d| ex(&format!("2026-0{d}-01"), "failed", &format!("r{d}")))
+            .collect();
+        let lines = exception_lines(&period(e), 2);
+        assert_eq!(lines.len(), 3);
+        assert_eq!(
+            lines[2],
+            "… and 3 more exception line(s): -v or --format json lists them all"
+        );
     }
 }

@@ -8,9 +8,9 @@ use serde_json::{Map, json};
 
 use assay_ledger::{EvidenceKind, NoProgress, VerifyReport};
 
-use assay_engine::{ScopeView, Status, Window};
+use assay_engine::{ScopeView, Status, Verdict, Window};
 
-use super::check::{CheckRun, check_ledger, readiness_text};
+use super::check::{CheckRun, check_ledger, exception_lines, readiness_text};
 use super::evidence::{ManualInput, manual_evidence};
 use super::ledger::{create_key, ledger_error, open_ledger, parse_time, signer};
 use super::plural;
@@ -47,7 +47,9 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
     let ledger = record_evidence(&built, now)?;
     let data = super::data::demo::run(&built.root, now)?;
     let lineage = collect_and_trace(&built, &config, now)?;
+    let evaluations = record_evaluations(&built, now)?;
     let check = check_and_sign(&built, &scope, now)?;
+    let period = type2(&built, &scope, now)?;
 
     if printer.json_mode() {
         let c = &check.run.report;
@@ -60,6 +62,7 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
             "trace": lineage.production,
             "broken": lineage.broken,
             "check": { "counts": c.counts, "readiness": c.readiness, "results": c.results },
+            "period": { "window": period.report.window, "counts": period.report.counts, "results": period.report.results },
             "verify": check.verify,
         }))?;
         return Ok(
@@ -124,11 +127,22 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
             s.new
         );
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
         "  checkpoint signed at size {}",
         lineage.checkpoint_size
     );
+    let _ = write!(
+        out,
+        "  and {} from the training pipeline's evaluation reports (#{})",
+        plural(evaluations.len(), "model.evaluation item"),
+        evaluations
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", #")
+    );
+
     printer.out(out)?;
     let broken = &lineage.broken;
     printer.out(format!(
@@ -140,6 +154,7 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
     ))?;
     printer.out(super::trace::text(&lineage.production))?;
     printer.out(check_summary(&check.run))?;
+    printer.out(type2_summary(&period))?;
     printer.out(format!(
         "  checkpoint signed at size {}; verify: {}",
         check.checkpoint_size,
@@ -148,13 +163,17 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
 
     let dir = built.root.display();
     printer.note(format!(
-        "\n{}\n  {}\n  {}\n  {}\n  {}\n  {}\n  {}\n  {}",
+        "\n{}\n  {}\n  {}\n  {}\n  {}\n  {}\n  {}\n  {}\n  {}",
         paint(style::HEADING, "Next"),
         paint(style::CMD, format!("cd {dir} && assay scope check -v")),
         paint(style::CMD, "assay evidence list"),
         paint(style::CMD, "assay verify"),
         paint(style::CMD, format!("assay trace {}", demo::BROKEN_MODEL)),
         paint(style::CMD, "assay check --since-last"),
+        paint(
+            style::CMD,
+            format!("assay check --period {}", period_arg(&period))
+        ),
         paint(style::CMD, "assay catalog show RISK-EXTRACTION"),
         paint(style::CMD, "assay init   # describe your own system"),
     ))?;
@@ -165,6 +184,57 @@ pub fn run(args: &DemoArgs, settings: &Settings) -> CommandResult {
             ExitStatus::Failure
         },
     )
+}
+
+/// The training pipeline's evaluation reports, recorded as `model.evaluation` evidence with the report
+/// attached (observed at the report's `evaluated_at`, subject `model:NAME`); the ledger indices.
+fn record_evaluations(built: &Built, now: Timestamp) -> Result<Vec<u64>, miette::Report> {
+    let ws = &built.root;
+    let ledger_ = open_ledger(ws, false)?;
+    let mut batch = Vec::new();
+    for (path, text) in demo::EVALUATIONS {
+        let bad = |m: String| {
+            diagnostics::error(format!("demo evaluation {path}: {m}"), "rebuild the demo")
+        };
+        let payload: Map<String, serde_json::Value> =
+            serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let model = payload
+            .get("model")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| bad("no model".into()))?;
+        let at = payload
+            .get("evaluated_at")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| bad("no evaluated_at".into()))?;
+        let subject = format!("model:{model}");
+        let file = ws.join(path);
+        batch.push(manual_evidence(
+            &ledger_,
+            ManualInput {
+                kind: EvidenceKind::ModelEvaluation,
+                subject: &subject,
+                files: std::slice::from_ref(&file),
+                locator: Some((*path).to_owned()),
+                title: Some(format!(
+                    "Evaluation of {model} {}",
+                    payload
+                        .get("version")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("?")
+                )),
+                observed_at: parse_time("evaluated_at", at)?,
+                payload,
+                expires_at: None,
+                note: None,
+                now,
+            },
+        )?);
+    }
+    let mut ledger = ledger_;
+    let stored = ledger
+        .append(&batch, &mut NoProgress)
+        .map_err(ledger_error)?;
+    Ok(stored.iter().map(|o| o.index).collect())
 }
 
 /// What the demo put into its ledger.
@@ -261,6 +331,102 @@ fn collect_and_trace(
         production,
         broken,
     })
+}
+
+/// The demo's Type 2 window: the six whole calendar months before the month of `now` (a typical first
+/// audit period), so the history the demo ships (deployments, alerts, scans of autumn 2026) falls inside it.
+fn type2_window(now: Timestamp) -> Result<Window, miette::Report> {
+    let bad = |e: jiff::Error| {
+        diagnostics::error(
+            format!("demo period: {e}"),
+            "set ASSAY_NOW to a recent date",
+        )
+    };
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let month = today.first_of_month();
+    let from = month
+        .checked_sub(jiff::Span::new().months(6))
+        .map_err(bad)?;
+    let to = month
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map_err(bad)?
+        .timestamp()
+        - jiff::SignedDuration::from_secs(1);
+    let from = from
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map_err(bad)?
+        .timestamp();
+    Ok(Window::Period { from, to })
+}
+
+fn period_arg(run: &CheckRun) -> String {
+    match run.report.window {
+        Window::Period { from, to } => {
+            format!("{}..{}", from.strftime("%Y-%m-%d"), to.strftime("%Y-%m-%d"))
+        }
+        Window::At { at } => at.strftime("%Y-%m-%d").to_string(),
+    }
+}
+
+/// Every control evaluated over the Type 2 window (not stored: the stored run is today's).
+fn type2(
+    built: &Built,
+    scope: &assay_scope::Scope,
+    now: Timestamp,
+) -> Result<CheckRun, miette::Report> {
+    let mut ledger = open_ledger(&built.root, false)?;
+    let view = ScopeView::from_description(&scope.description);
+    check_ledger(&mut ledger, &view, type2_window(now)?, false, now)
+}
+
+/// How many dated exception lines each control shows in the demo.
+const DEMO_EXCEPTIONS: usize = 3;
+
+/// The demo's Type 2 block: verdict counts and each control with exceptions, with its first dated ones.
+fn type2_summary(run: &CheckRun) -> String {
+    let r = &run.report;
+    let verdicts: Vec<(Verdict, &assay_engine::ControlResult)> = r
+        .results
+        .iter()
+        .filter_map(|x| x.period.as_ref().map(|p| (p.verdict, x)))
+        .collect();
+    let count = |v: Verdict| verdicts.iter().filter(|(w, _)| *w == v).count();
+    let mut out = format!(
+        "\n{} {} (the six months before this one)\n  {} effective · {} effective with exceptions · {} ineffective · {} not occurring · {} not verifiable\n",
+        paint(style::HEADING, "Type 2 over"),
+        period_arg(run).replace("..", " .. "),
+        count(Verdict::Effective),
+        count(Verdict::EffectiveWithExceptions),
+        count(Verdict::Ineffective),
+        count(Verdict::NotOccurring),
+        r.results
+            .iter()
+            .filter(|x| x.status == Status::NotVerifiable)
+            .count()
+            - count(Verdict::NotOccurring),
+    );
+    for (_, x) in verdicts
+        .iter()
+        .filter(|(_, x)| x.period.as_ref().is_some_and(|p| !p.exceptions.is_empty()))
+    {
+        let Some(p) = &x.period else { continue };
+        let _ = writeln!(
+            out,
+            "  {} {}: {}",
+            if x.status == Status::Fail {
+                paint(style::ERROR, "FAIL")
+            } else {
+                paint(style::DIM, "PASS")
+            },
+            paint(style::ID, &x.control),
+            x.reason
+        );
+        for line in exception_lines(p, DEMO_EXCEPTIONS) {
+            let wrapped = super::wrap(&line, "        ", 100);
+            let _ = writeln!(out, "      - {}", wrapped.trim_start());
+        }
+    }
+    out.trim_end().to_owned()
 }
 
 /// The demo's check block: counts, readiness, failures and the controls no source feeds yet.

@@ -69,10 +69,10 @@ const TICKETS: &str = r#"{"expand": "names,schema", "startAt": 0, "maxResults": 
 "#;
 
 /// Appended by the release pipeline on every rollout.
-const DEPLOYMENTS: &str = r#"{"time": "2026-10-14T16:20:00Z", "model": "fraud-scorer", "version": "v1.2.0", "environment": "production", "actor": "ci-deployer", "ticket": "CHG-1201", "commit": "5d1e0c7a9b3f42e8a6c1d0f9e8b7a6c5d4e3f2a1", "pipeline": "release/1187"}
-{"time": "2026-11-09T21:47:00Z", "model": "fraud-scorer", "version": "v1.2.0", "environment": "production", "actor": "omar.haddad@kestrel-labs.example", "ticket": "CHG-1215", "commit": "c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4", "pipeline": "manual"}
-{"time": "2026-11-21T03:12:00Z", "model": "fraud-scorer", "version": "v1.2.0", "environment": "production", "actor": "maya.chen@kestrel-labs.example", "ticket": "CHG-1219", "commit": "e1d2c3b4a5968778695a4b3c2d1e0f9e8d7c6b5a", "pipeline": "manual"}
-{"time": "2026-11-25T10:00:00Z", "model": "fraud-scorer", "version": "v1.2.0", "environment": "staging", "actor": "ci-deployer", "ticket": null, "commit": "e1d2c3b4a5968778695a4b3c2d1e0f9e8d7c6b5a", "pipeline": "release/1203"}
+const DEPLOYMENTS: &str = r#"{"time": "2026-10-14T16:20:00Z", "model": "fraud-scorer", "version": "v1.2.0", "environment": "production", "actor": "ci-deployer", "ticket": "CHG-1201", "commit": "5d1e0c7a9b3f42e8a6c1d0f9e8b7a6c5d4e3f2a1", "pipeline": "release/1187", "digest": "sha256:4440cc2b1d625f19801b350647d50b52c41419f482d277765c840dd409c1289b"}
+{"time": "2026-11-09T21:47:00Z", "model": "fraud-scorer", "version": "v1.2.0", "environment": "production", "actor": "omar.haddad@kestrel-labs.example", "ticket": "CHG-1215", "commit": "c3b2a1f0e9d8c7b6a5f4e3d2c1b0a9f8e7d6c5b4", "pipeline": "manual", "digest": "sha256:4440cc2b1d625f19801b350647d50b52c41419f482d277765c840dd409c1289b"}
+{"time": "2026-11-21T03:12:00Z", "model": "fraud-scorer", "version": "v1.2.0", "environment": "production", "actor": "maya.chen@kestrel-labs.example", "ticket": "CHG-1219", "commit": "e1d2c3b4a5968778695a4b3c2d1e0f9e8d7c6b5a", "pipeline": "manual", "digest": "sha256:c0ffee5e1f0d8a1b9e7c3d2a4b6f8e0d1c3b5a7f9e2d4c6b8a0f1e3d5c7b9a2e"}
+{"time": "2026-11-25T10:00:00Z", "model": "fraud-scorer", "version": "v1.2.0", "environment": "staging", "actor": "ci-deployer", "ticket": null, "commit": "e1d2c3b4a5968778695a4b3c2d1e0f9e8d7c6b5a", "pipeline": "release/1203", "digest": "sha256:c0ffee5e1f0d8a1b9e7c3d2a4b6f8e0d1c3b5a7f9e2d4c6b8a0f1e3d5c7b9a2e"}
 "#;
 
 /// The access-review register, exported from the GRC spreadsheet.

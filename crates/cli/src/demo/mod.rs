@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 pub use change::PINNED as PINNED_EXPORTS;
 pub use ml_history::{BROKEN as BROKEN_MODEL, PRODUCTION as PRODUCTION_MODEL};
+pub use operations::EVALUATIONS;
 
 /// The file that marks a directory as built by `assay demo`, so a rebuild may replace it.
 pub const MARKER: &str = ".assay-demo";

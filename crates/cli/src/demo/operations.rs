@@ -33,6 +33,28 @@ fn fraud_scorer_safetensors() -> Vec<u8> {
     f
 }
 
+/// Evaluation reports the training pipeline writes before a version may be promoted; the demo records each
+/// as `model.evaluation` evidence (what `assay evidence add --kind model.evaluation --payload …` does).
+pub const EVALUATIONS: &[(&str, &str)] = &[(
+    "evaluations/fraud-scorer-v1.2.0.json",
+    r#"{
+  "model": "fraud-scorer",
+  "version": "v1.2.0",
+  "evaluated_at": "2026-10-12T15:00:00Z",
+  "evaluated_by": "alice@kestrel-labs.example",
+  "dataset": "data/holdout-2026q3.csv (dvc md5 9f2c41d07be3a8e65d1c0b7a4e2f9d13)",
+  "baseline": "v1.0.0",
+  "passed": true,
+  "metrics": [
+    {"name": "roc_auc", "value": 0.957, "threshold": 0.93, "direction": "min"},
+    {"name": "recall_at_1pct_fpr", "value": 0.812, "threshold": 0.78, "direction": "min"},
+    {"name": "expected_calibration_error", "value": 0.018, "threshold": 0.03, "direction": "max"},
+    {"name": "p99_latency_ms", "value": 41, "threshold": 100, "direction": "max"}
+  ]
+}
+"#,
+)];
+
 const IAM_EXPORT: &str = r#"{
   "UserDetailList": [
     {"Path": "/", "UserName": "maya.chen", "UserId": "AIDAKESTREL0000001", "Arn": "arn:aws:iam::210987654321:user/maya.chen",
@@ -82,6 +104,9 @@ const IAM_EXPORT: &str = r#"{
 
 pub fn build(ws: &mut Workspace) -> Result<(), DemoError> {
     ws.file("exports/iam-authorization-details.json", IAM_EXPORT)?;
+    for (path, text) in EVALUATIONS {
+        ws.file(path, text)?;
+    }
     ws.file_bytes("models/legacy-scorer.pkl", &legacy_scorer_pickle())?;
     ws.file_bytes(
         "models/fraud-scorer.safetensors",

@@ -9,16 +9,20 @@ use std::process::{Command, Output};
 pub const NOW: &str = "2026-12-01T12:00:00Z";
 
 pub fn assay(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_assay"))
-        .args(args)
+    assay_cmd(dir, args).output().expect("run assay")
+}
+
+/// The command `assay` runs, for a test that adds to its environment.
+pub fn assay_cmd(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_assay"));
+    c.args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
         .env("ASSAY_NOW", NOW)
         .env_remove("ASSAY_CONFIG")
-        .env_remove("ASSAY_COLOR")
-        .output()
-        .expect("run assay")
+        .env_remove("ASSAY_COLOR");
+    c
 }
 
 pub fn code(out: &Output) -> i32 {
