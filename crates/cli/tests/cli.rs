@@ -541,9 +541,29 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       assay init   # describe your own system
     --- stderr
     "#);
-    // Running it again replaces the earlier demo.
+    // Running it again replaces the earlier demo, also from inside it: the directory itself stays (same
+    // inode), so the caller's working directory still exists afterwards.
     let again = assay(t.path(), &["demo", "-q"]);
     assert_eq!(code(&again), 0);
+    let inside = t.path().join("assay-demo");
+    let before = std::fs::metadata(&inside).expect("demo dir");
+    let from_inside = assay(&inside, &["demo", "-q", "."]);
+    assert_eq!(
+        code(&from_inside),
+        0,
+        "{}",
+        String::from_utf8_lossy(&from_inside.stderr)
+    );
+    {
+        use std::os::unix::fs::MetadataExt;
+        let after = std::fs::metadata(&inside).expect("demo dir still there");
+        assert_eq!(
+            before.ino(),
+            after.ino(),
+            "the directory was emptied, not replaced"
+        );
+    }
+    assert!(inside.join("assay.toml").is_file());
     // But it never clears a directory it did not make.
     std::fs::create_dir(t.path().join("mine")).expect("mkdir");
     std::fs::write(t.path().join("mine/notes.txt"), "keep").expect("write");

@@ -183,7 +183,20 @@ fn prepare(dir: &Path, force: bool) -> Result<(), DemoError> {
                         });
                     }
                 }
-                fs::remove_dir_all(dir).map_err(io_err)?;
+                // Empty the directory rather than removing it, so a shell standing inside it (`cd
+                // assay-demo && assay demo .`) keeps a working directory that still exists.
+                for entry in fs::read_dir(dir).map_err(io_err)? {
+                    let path = entry.map_err(io_err)?.path();
+                    let gone = if path.is_dir() && !path.is_symlink() {
+                        fs::remove_dir_all(&path)
+                    } else {
+                        fs::remove_file(&path)
+                    };
+                    gone.map_err(|source| DemoError::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
+                }
             }
         }
     }
