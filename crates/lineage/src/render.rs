@@ -193,7 +193,7 @@ pub fn render_text(t: &Trace) -> String {
     if !t.deployments.is_empty() {
         let _ = writeln!(o, "\nDeployments and approvals");
         for d in &t.deployments {
-            let _ = writeln!(o, "  {}", deployment_line(d));
+            let _ = writeln!(o, "  {}", deployment_line(d, &t.artifact));
         }
     }
     let _ = writeln!(o);
@@ -364,7 +364,7 @@ pub fn render_markdown(t: &Trace) -> String {
     if !t.deployments.is_empty() {
         let _ = writeln!(o, "\n## Deployments and approvals\n");
         for d in &t.deployments {
-            let _ = writeln!(o, "- {}", deployment_line(d));
+            let _ = writeln!(o, "- {}", deployment_line(d, &t.artifact));
         }
     }
     if !t.findings.is_empty() {
@@ -383,7 +383,9 @@ pub fn render_markdown(t: &Trace) -> String {
 }
 
 /// One deployment as a line: when, where, who, under which ticket and pull request, and its evidence.
-pub(crate) fn deployment_line(d: &serde_json::Value) -> String {
+/// One deployment: when, where, who, ticket, pull request, commit, the deployed digest compared with the
+/// traced artifact's LFS oid, and where it came from.
+pub(crate) fn deployment_line(d: &serde_json::Value, artifact: &crate::trace::Artifact) -> String {
     let s = |k: &str| d.get(k).and_then(serde_json::Value::as_str);
     let mut parts = vec![
         s("deployed_at").or(s("at")).unwrap_or("?").to_owned(),
@@ -403,6 +405,19 @@ pub(crate) fn deployment_line(d: &serde_json::Value) -> String {
     }
     if let Some(c) = s("commit") {
         parts.push(format!("commit {}", crate::trace::short(c)));
+    }
+    if let Some(digest) = s("digest") {
+        let oid = artifact
+            .identity
+            .iter()
+            .find(|i| i.method == "lfs-oid")
+            .map(|i| i.value.to_ascii_lowercase());
+        let short = &digest[..digest.len().min(19)];
+        parts.push(match oid {
+            Some(o) if o == digest.to_ascii_lowercase() => format!("digest {short}… = artifact"),
+            Some(_) => format!("digest {short}… ≠ artifact (a different file was deployed)"),
+            None => format!("digest {short}…"),
+        });
     }
     if let Some(origin) = s("origin") {
         parts.push(format!("({origin})"));
