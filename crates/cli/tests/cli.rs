@@ -474,10 +474,10 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
           code: https://git.kestrel-labs.example/data/etl @ 289149886d
 
     Deployments and approvals
-      2026-10-14T16:20:00Z  production  by ci-deployer  ticket CHG-1201  commit 5d1e0c7a9b  (log)   [#84]
-      2026-11-09T21:47:00Z  production  by omar.haddad@kestrel-labs.example  ticket CHG-1215  commit c3b2a1f0e9  (log)   [#85]
-      2026-11-21T03:12:00Z  production  by maya.chen@kestrel-labs.example  ticket CHG-1219  commit e1d2c3b4a5  (log)   [#86]
-      2026-11-25T10:00:00Z  staging  by ci-deployer  no ticket  commit e1d2c3b4a5  (log)   [#87]
+      2026-10-14T16:20:00Z  production  by ci-deployer  ticket CHG-1201  commit 5d1e0c7a9b  digest sha256:4440cc2b1d62… = artifact  (log)   [#84]
+      2026-11-09T21:47:00Z  production  by omar.haddad@kestrel-labs.example  ticket CHG-1215  commit c3b2a1f0e9  digest sha256:4440cc2b1d62… = artifact  (log)   [#85]
+      2026-11-21T03:12:00Z  production  by maya.chen@kestrel-labs.example  ticket CHG-1219  commit e1d2c3b4a5  digest sha256:c0ffee5e1f0d… ≠ artifact (a different file was deployed)  (log)   [#86]
+      2026-11-25T10:00:00Z  staging  by ci-deployer  no ticket  commit e1d2c3b4a5  digest sha256:c0ffee5e1f0d… ≠ artifact (a different file was deployed)  (log)   [#87]
       2025-03-22T11:00:00Z  prod  by ben@kestrel-labs.example  ticket CHG-1187  commit 4914054631  (gto)   [#89]
 
     Chain complete: every link is backed by ledger evidence.
