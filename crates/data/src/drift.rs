@@ -482,7 +482,7 @@ impl SideReader<'_> {
             let mut rec = PieceRecords::new(piece);
             let mut pairs = Vec::new();
             loop {
-                match rec.next() {
+                match rec.advance() {
                     Ok(true) => {}
                     Ok(false) => break,
                     Err(()) => return false,

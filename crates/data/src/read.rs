@@ -889,7 +889,7 @@ enum Span {
 /// The records of one piece from [`read_csv_pieces`], with [`read_csv`]'s rules for the common cases
 /// (blank lines skipped, `\r\n` line ends, quoted fields with `""` and newlines inside). Anything the
 /// strict reader would reject or treat specially — a quote in an unquoted field, text after a closing
-/// quote, a carriage return not ending a line, an unterminated quote — makes [`next`](Self::next)
+/// quote, a carriage return not ending a line, an unterminated quote — makes [`advance`](Self::advance)
 /// return `Err(())`, so the caller gives up and the strict reader reports it.
 #[derive(Debug)]
 pub struct PieceRecords<'a> {
@@ -929,7 +929,7 @@ impl<'a> PieceRecords<'a> {
 
     /// Advance to the next record: `Ok(true)` when there is one, `Ok(false)` at the end.
     #[allow(clippy::result_unit_err)]
-    pub fn next(&mut self) -> std::result::Result<bool, ()> {
+    pub fn advance(&mut self) -> std::result::Result<bool, ()> {
         let s = self.s;
         let n = s.len();
         loop {
@@ -1021,7 +1021,7 @@ mod tests {
     fn strict(bytes: &[u8]) -> Option<Vec<Vec<Vec<u8>>>> {
         let mut rec = CsvRecords::new(bytes, Path::new("<memory>"));
         let mut out = Vec::new();
-        while let Some(_) = rec.next_record().ok()? {
+        while rec.next_record().ok()?.is_some() {
             let mut start = 0;
             out.push(
                 rec.ends
@@ -1040,7 +1040,7 @@ mod tests {
     fn piecewise(bytes: &[u8]) -> Option<Vec<Vec<Vec<u8>>>> {
         let mut rec = PieceRecords::new(bytes);
         let mut out = Vec::new();
-        while rec.next().ok()? {
+        while rec.advance().ok()? {
             out.push((0..rec.len()).map(|i| rec.field(i).to_vec()).collect());
         }
         Some(out)
