@@ -965,42 +965,28 @@ impl<'a> PieceRecords<'a> {
                         break;
                     }
                     self.spans.push(Span::Unquoted(start, self.scratch.len()));
-                    if pos >= n {
-                        break;
-                    }
-                    match s[pos] {
-                        b',' => pos += 1,
-                        b'\n' => {
-                            pos += 1;
-                            break;
-                        }
-                        b'\r' if pos + 1 < n && s[pos + 1] == b'\n' => {
-                            pos += 2;
-                            break;
-                        }
-                        _ => return Err(()),
-                    }
                 } else {
                     let start = pos;
                     while pos < n && !matches!(s[pos], b',' | b'\n' | b'"' | b'\r') {
                         pos += 1;
                     }
                     self.spans.push(Span::Piece(start, pos));
-                    if pos >= n {
+                }
+                // What ends the field: a comma, the line end, or the end of the piece.
+                if pos >= n {
+                    break;
+                }
+                match s[pos] {
+                    b',' => pos += 1,
+                    b'\n' => {
+                        pos += 1;
                         break;
                     }
-                    match s[pos] {
-                        b',' => pos += 1,
-                        b'\n' => {
-                            pos += 1;
-                            break;
-                        }
-                        b'\r' if pos + 1 < n && s[pos + 1] == b'\n' => {
-                            pos += 2;
-                            break;
-                        }
-                        _ => return Err(()),
+                    b'\r' if pos + 1 < n && s[pos + 1] == b'\n' => {
+                        pos += 2;
+                        break;
                     }
+                    _ => return Err(()),
                 }
             }
             self.pos = pos;
