@@ -4,7 +4,8 @@
 #   2. PII scan throughput (MB/s, one core) vs Presidio's analyzer with pattern recognizers only (PyPI,
 #      blank spaCy pipeline), and per-line precision/recall of both on a generated labelled corpus;
 #   3. peak RSS of `assay data scan` and `assay data snapshot` on a file larger than 4 GB.
-# Usage: bench/data.sh [ROWS] [BIG_GB]      (SKIP_DRIFT=1, SKIP_PRESIDIO=1, SKIP_BIG=1 skip parts)
+# Usage: bench/data.sh [ROWS] [BIG_GB]      (SKIP_DRIFT=1, SKIP_PII=1, SKIP_PRESIDIO=1, SKIP_BIG=1 skip parts;
+#                                           SKIP_PII skips the whole PII part, SKIP_PRESIDIO only Presidio)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rows="${1:-1000000}"
@@ -25,9 +26,10 @@ if [ ! -f "$work/drift-$rows/cur.csv" ]; then
   "$py" bench/data_gen.py drift "$work/drift-$rows" "$rows"
 fi
 t0=$(now)
-"$assay" -q data drift --reference "$work/drift-$rows/ref.csv" --current "$work/drift-$rows/cur.csv" --no-record --json > "$work/assay-drift.json" || true
+/usr/bin/time -f '%M' -o "$work/assay-drift.time" "$assay" -q data drift --reference "$work/drift-$rows/ref.csv" --current "$work/drift-$rows/cur.csv" --no-record --json > "$work/assay-drift.json" || true
 t1=$(now)
 assay_s=$("$py" -c "print($t1 - $t0)")
+echo "  assay peak RSS: $(( $(tail -n 1 "$work/assay-drift.time") / 1024 )) MB"
 "$py" -c "
 import json; r = json.load(open('$work/assay-drift.json'))['report']
 print('  assay tests:', sorted({c['test'] for c in r['columns']}), 'drifted', r['drifted_columns'], 'of', len(r['columns']))"
@@ -40,6 +42,7 @@ echo "  ratio (evidently total / assay): $(ratio "$ev_total" "$assay_s")x; exclu
 
 fi
 
+if [ "${SKIP_PII:-0}" != 1 ]; then
 echo "== PII: labelled corpus"
 if [ ! -f "$work/pii/corpus.csv" ]; then
   mkdir -p "$work/pii"
@@ -66,6 +69,7 @@ if [ "${SKIP_PRESIDIO:-0}" != 1 ]; then
   echo "  presidio (first $sample lines): $pres"
   pres_mbs=$("$py" -c "import json,sys; print(json.loads(sys.argv[1])['mb_per_s'])" "$pres")
   echo "  throughput ratio (assay per core / presidio): $(ratio "$assay_mbs" "$pres_mbs")x"
+fi
 fi
 
 if [ "${SKIP_BIG:-0}" != 1 ]; then

@@ -13,12 +13,15 @@
 //! always drifts. (Evidently leaves this case undefined.)
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DataError, Result};
-use crate::read::{Cell, RowCtx, format_num, read_rows};
+use crate::read::{
+    Cell, Format, PIECE_BYTES, PieceRecords, RowCtx, data_files, format_num, parse_num_bytes,
+    parse_simple_decimal, read_csv_pieces, read_file,
+};
 use crate::stats;
 
 /// Evidently's dataset-level default.
@@ -198,10 +201,46 @@ struct Side {
     missing: u64,
 }
 
+/// FxHash-style hasher for the category dictionaries: one multiply per 8 bytes (the keys are a
+/// column's own values, not attacker-chosen in a way that matters for a one-shot report).
+#[derive(Default, Clone, Copy)]
+struct FastHasher(u64);
+
+impl std::hash::Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0xf135_7aea_2e62_a9c5;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59))
+                .wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0xf135_7aea_2e62_a9c5);
+    }
+}
+
+type Dict = HashMap<String, u32, std::hash::BuildHasherDefault<FastHasher>>;
+
 #[derive(Debug)]
 struct Acc {
     name: String,
-    dict: HashMap<String, u32>,
+    dict: Dict,
     labels: Vec<String>,
     sides: [Side; 2],
 }
@@ -214,7 +253,7 @@ impl Acc {
         };
         Acc {
             name: name.to_owned(),
-            dict: HashMap::new(),
+            dict: Dict::default(),
             labels: Vec::new(),
             sides: [side(), side()],
         }
@@ -239,6 +278,51 @@ impl Acc {
         let side = &mut self.sides[s];
         side.cats = codes;
         side.numeric = false;
+    }
+
+    /// A CSV field (valid UTF-8): plain decimals go straight to the numbers, anything else through
+    /// [`push`](Self::push), so the result is the same as pushing `Cell::Str` (or `Cell::Null` when
+    /// empty).
+    fn push_field(&mut self, s: usize, f: &[u8]) {
+        if self.sides[s].numeric
+            && let Some(x) = parse_simple_decimal(f)
+        {
+            let side = &mut self.sides[s];
+            side.rows += 1;
+            side.nums.push(x);
+            return;
+        }
+        match std::str::from_utf8(f) {
+            Ok("") | Err(_) => self.push(s, &Cell::Null),
+            Ok(t) => self.push(s, &Cell::Str(t)),
+        }
+    }
+
+    /// Add another accumulator's side 0 (the same column read from other pieces) to side 0.
+    fn absorb(&mut self, mut part: Acc) {
+        let p = std::mem::take(&mut part.sides[0]);
+        let side = &mut self.sides[0];
+        side.rows += p.rows;
+        side.missing += p.missing;
+        if p.numeric {
+            if side.numeric {
+                if side.nums.is_empty() {
+                    side.nums = p.nums;
+                } else {
+                    side.nums.extend_from_slice(&p.nums);
+                }
+            } else {
+                for x in p.nums {
+                    let c = self.intern(&format_num(x));
+                    self.sides[0].cats.push(c);
+                }
+            }
+        } else {
+            self.make_categorical(0);
+            let remap: Vec<u32> = part.labels.iter().map(|l| self.intern(l)).collect();
+            let cats = &mut self.sides[0].cats;
+            cats.extend(p.cats.iter().map(|&c| remap[c as usize]));
+        }
     }
 
     fn push(&mut self, s: usize, cell: &Cell<'_>) {
@@ -288,68 +372,201 @@ struct Collected {
     pairs: Vec<(f64, f64)>,
 }
 
+/// Which columns of one file are tracked, and into which accumulators.
+struct Plan {
+    /// (field index, accumulator index).
+    slots: Vec<(usize, usize)>,
+    /// Field indexes of the target and prediction.
+    tp: (Option<usize>, Option<usize>),
+}
+
+/// The accumulators of one side, filled file by file.
+struct SideReader<'o> {
+    wanted: Option<&'o [String]>,
+    exclude: &'o [&'o str],
+    target: Option<&'o str>,
+    prediction: Option<&'o str>,
+    /// Block size for CSV pieces; 0 reads CSV row by row.
+    block: usize,
+    list: Vec<Acc>,
+    index: HashMap<String, usize>,
+    columns: Vec<String>,
+    pairs: Vec<(f64, f64)>,
+}
+
+impl SideReader<'_> {
+    fn keep(&self, c: &str) -> bool {
+        match self.wanted {
+            Some(w) => w.iter().any(|x| x == c),
+            None => !self.exclude.contains(&c),
+        }
+    }
+
+    /// Tracked fields of a header, in field order: (field index, position among the tracked ones).
+    fn tracked(&self, header: &[String]) -> Vec<usize> {
+        (0..header.len())
+            .filter(|&i| self.keep(&header[i]))
+            .collect()
+    }
+
+    /// Register a header's tracked columns (once a file has a row).
+    fn plan(&mut self, header: &[String]) -> Plan {
+        let mut slots = Vec::new();
+        for i in self.tracked(header) {
+            let c = &header[i];
+            if !self.columns.contains(c) {
+                self.columns.push(c.clone());
+            }
+            let k = *self.index.entry(c.clone()).or_insert_with(|| {
+                self.list.push(Acc::new(c));
+                self.list.len() - 1
+            });
+            slots.push((i, k));
+        }
+        let find = |name: Option<&str>| name.and_then(|n| header.iter().position(|c| c == n));
+        Plan {
+            slots,
+            tp: (find(self.target), find(self.prediction)),
+        }
+    }
+
+    /// One file row by row (JSONL, Parquet, and CSV the fast path gave up on).
+    fn read_rows(&mut self, file: &Path) -> Result<u64> {
+        let mut plan: Option<(usize, Plan)> = None;
+        read_file(file, &mut |ctx: &RowCtx<'_>, cells: &[Cell<'_>]| {
+            if plan.as_ref().is_none_or(|p| p.0 != ctx.columns.len()) {
+                plan = Some((ctx.columns.len(), self.plan(ctx.columns)));
+            }
+            let Some((_, p)) = &plan else { return Ok(()) };
+            for &(i, k) in &p.slots {
+                self.list[k].push(0, cells.get(i).unwrap_or(&Cell::Null));
+            }
+            if let (Some(t), Some(q)) = p.tp
+                && let (Some(y), Some(yhat)) = (
+                    cells.get(t).and_then(Cell::as_f64),
+                    cells.get(q).and_then(Cell::as_f64),
+                )
+                && y.is_finite()
+                && yhat.is_finite()
+            {
+                self.pairs.push((y, yhat));
+            }
+            Ok(())
+        })
+    }
+
+    /// One CSV file in parallel pieces; `None` when the strict reader must read it instead.
+    fn read_csv_parallel(&mut self, file: &Path) -> Result<Option<u64>> {
+        struct Part {
+            accs: Vec<Acc>,
+            fields: Vec<usize>,
+            tp: (Option<usize>, Option<usize>),
+            ncols: usize,
+            rows: u64,
+            pairs: Vec<(usize, Vec<(f64, f64)>)>,
+        }
+        let this = &*self;
+        let make = |header: &[String]| {
+            let fields = this.tracked(header);
+            let find = |name: Option<&str>| name.and_then(|n| header.iter().position(|c| c == n));
+            Part {
+                accs: fields.iter().map(|&i| Acc::new(&header[i])).collect(),
+                fields,
+                tp: (find(this.target), find(this.prediction)),
+                ncols: header.len(),
+                rows: 0,
+                pairs: Vec::new(),
+            }
+        };
+        let work = |p: &mut Part, seq: usize, piece: &[u8]| {
+            let mut rec = PieceRecords::new(piece);
+            let mut pairs = Vec::new();
+            loop {
+                match rec.advance() {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(()) => return false,
+                }
+                if rec.len() != p.ncols {
+                    return false;
+                }
+                p.rows += 1;
+                for (acc, &i) in p.accs.iter_mut().zip(&p.fields) {
+                    acc.push_field(0, rec.field(i));
+                }
+                if let (Some(t), Some(q)) = p.tp
+                    && let (Some(y), Some(yhat)) =
+                        (parse_num_bytes(rec.field(t)), parse_num_bytes(rec.field(q)))
+                    && y.is_finite()
+                    && yhat.is_finite()
+                {
+                    pairs.push((y, yhat));
+                }
+            }
+            if !pairs.is_empty() {
+                p.pairs.push((seq, pairs));
+            }
+            true
+        };
+        let Some((header, parts)) =
+            read_csv_pieces(file, available_threads(), self.block, make, work)?
+        else {
+            return Ok(None);
+        };
+        let rows: u64 = parts.iter().map(|p| p.rows).sum();
+        if rows == 0 {
+            return Ok(Some(0));
+        }
+        let plan = self.plan(&header);
+        let mut pairs = Vec::new();
+        for part in parts {
+            for ((_, k), acc) in plan.slots.iter().zip(part.accs) {
+                self.list[*k].absorb(acc);
+            }
+            pairs.extend(part.pairs);
+        }
+        pairs.sort_by_key(|p| p.0);
+        self.pairs.extend(pairs.into_iter().flat_map(|p| p.1));
+        Ok(Some(rows))
+    }
+}
+
 fn collect_side(
     path: &Path,
     wanted: Option<&[String]>,
     exclude: &[&str],
     target: Option<&str>,
     prediction: Option<&str>,
+    block: usize,
 ) -> Result<Collected> {
-    let mut list: Vec<Acc> = Vec::new();
-    let mut index: HashMap<String, usize> = HashMap::new();
-    let mut columns: Vec<String> = Vec::new();
-    let mut pairs = Vec::new();
-    // Cached per file/header: index of each tracked column.
-    let mut cache_file: Option<PathBuf> = None;
-    let mut cache_len = usize::MAX;
-    let mut slots: Vec<(usize, usize)> = Vec::new();
-    let mut tp: (Option<usize>, Option<usize>) = (None, None);
-    let rows = read_rows(path, &mut |ctx: &RowCtx<'_>, cells: &[Cell<'_>]| {
-        if cache_file.as_deref() != Some(ctx.file) || cache_len != ctx.columns.len() {
-            cache_file = Some(ctx.file.to_owned());
-            cache_len = ctx.columns.len();
-            slots.clear();
-            for (i, c) in ctx.columns.iter().enumerate() {
-                let keep = match wanted {
-                    Some(w) => w.iter().any(|x| x == c),
-                    None => !exclude.contains(&c.as_str()),
-                };
-                if keep {
-                    if !columns.contains(c) {
-                        columns.push(c.clone());
-                    }
-                    let k = *index.entry(c.clone()).or_insert_with(|| {
-                        list.push(Acc::new(c));
-                        list.len() - 1
-                    });
-                    slots.push((i, k));
-                }
-            }
-            let find =
-                |name: Option<&str>| name.and_then(|n| ctx.columns.iter().position(|c| c == n));
-            tp = (find(target), find(prediction));
-        }
-        for &(i, k) in &slots {
-            list[k].push(0, cells.get(i).unwrap_or(&Cell::Null));
-        }
-        if let (Some(t), Some(p)) = tp
-            && let (Some(y), Some(yhat)) = (
-                cells.get(t).and_then(Cell::as_f64),
-                cells.get(p).and_then(Cell::as_f64),
-            )
-            && y.is_finite()
-            && yhat.is_finite()
-        {
-            pairs.push((y, yhat));
-        }
-        Ok(())
-    })?;
-    let accs = list.into_iter().map(|a| (a.name.clone(), a)).collect();
+    let mut side = SideReader {
+        wanted,
+        exclude,
+        target,
+        prediction,
+        block,
+        list: Vec::new(),
+        index: HashMap::new(),
+        columns: Vec::new(),
+        pairs: Vec::new(),
+    };
+    let mut rows = 0;
+    for file in data_files(path)? {
+        let fast = match Format::of(&file) {
+            Some(Format::Csv) if block > 0 => side.read_csv_parallel(&file)?,
+            _ => None,
+        };
+        rows += match fast {
+            Some(n) => n,
+            None => side.read_rows(&file)?,
+        };
+    }
+    let accs = side.list.into_iter().map(|a| (a.name.clone(), a)).collect();
     Ok(Collected {
         rows,
-        columns,
+        columns: side.columns,
         accs,
-        pairs,
+        pairs: side.pairs,
     })
 }
 
@@ -637,14 +854,24 @@ fn histogram_of(v: &Values) -> Histogram {
 
 /// Compare `current` against `reference`.
 pub fn drift(reference: &Path, current: &Path, opts: &DriftOptions) -> Result<DriftReport> {
+    drift_with(reference, current, opts, PIECE_BYTES)
+}
+
+/// [`drift`] reading CSV in pieces of `block` bytes (0: row by row with the strict reader).
+fn drift_with(
+    reference: &Path,
+    current: &Path,
+    opts: &DriftOptions,
+    block: usize,
+) -> Result<DriftReport> {
     let wanted = (!opts.columns.is_empty()).then_some(opts.columns.as_slice());
     let mut exclude: Vec<&str> = Vec::new();
     exclude.extend(opts.target.as_deref());
     exclude.extend(opts.prediction.as_deref());
     let (t, p) = (opts.target.as_deref(), opts.prediction.as_deref());
     let (ref_res, cur_res) = std::thread::scope(|s| {
-        let h = s.spawn(|| collect_side(current, wanted, &exclude, t, p));
-        let r = collect_side(reference, wanted, &exclude, t, p);
+        let h = s.spawn(|| collect_side(current, wanted, &exclude, t, p, block));
+        let r = collect_side(reference, wanted, &exclude, t, p, block);
         (r, h.join())
     });
     let mut rc = ref_res?;
@@ -704,19 +931,27 @@ pub fn drift(reference: &Path, current: &Path, opts: &DriftOptions) -> Result<Dr
         accs.push(acc);
     }
     let share_threshold = opts.config.drift_share.unwrap_or(DEFAULT_DRIFT_SHARE);
-    let results: Vec<Result<ColumnDrift>> = std::thread::scope(|s| {
-        let chunks: Vec<&mut [Acc]> = {
-            let per = accs.len().div_ceil(available_threads()).max(1);
-            accs.chunks_mut(per).collect()
-        };
-        let handles: Vec<_> = chunks
-            .into_iter()
-            .map(|chunk| {
-                s.spawn(move || {
-                    chunk
-                        .iter_mut()
-                        .map(|acc| column_drift(acc, opts))
-                        .collect::<Vec<_>>()
+    // Columns go to the threads one at a time (a shared counter), so cheap categorical columns do not
+    // leave a thread idle while another still sorts numbers.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Acc>>> = accs
+        .into_iter()
+        .map(|a| std::sync::Mutex::new(Some(a)))
+        .collect();
+    let mut results: Vec<(usize, Result<ColumnDrift>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..available_threads().min(slots.len()).max(1))
+            .map(|_| {
+                s.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(slot) = slots.get(i) else { break };
+                        let acc = slot.lock().ok().and_then(|mut a| a.take());
+                        if let Some(mut acc) = acc {
+                            out.push((i, column_drift(&mut acc, opts)));
+                        }
+                    }
+                    out
                 })
             })
             .collect();
@@ -725,6 +960,14 @@ pub fn drift(reference: &Path, current: &Path, opts: &DriftOptions) -> Result<Dr
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
     });
+    if results.len() != slots.len() {
+        return Err(DataError::Invalid {
+            path: reference.to_owned(),
+            message: "a drift worker thread panicked".into(),
+        });
+    }
+    results.sort_by_key(|r| r.0);
+    let results = results.into_iter().map(|r| r.1);
     let columns = results.into_iter().collect::<Result<Vec<_>>>()?;
     let drifted = columns.iter().filter(|c| c.drifted).count();
     let share = if columns.is_empty() {
@@ -811,7 +1054,7 @@ fn column_drift(acc: &mut Acc, opts: &DriftOptions) -> Result<ColumnDrift> {
         Values::Cat { r, c, .. } => (r.iter().sum::<f64>() as u64, c.iter().sum::<f64>() as u64),
     };
     let distinct = match &values {
-        Values::Num { r, c } => value_counts(r, c).0.len(),
+        Values::Num { r, c } => stats::distinct_union(r, c),
         Values::Cat { labels, .. } => labels.len(),
     };
     let kind = if numeric {
@@ -960,5 +1203,117 @@ fn performance(
         prediction: prediction.into(),
         degraded: metrics.iter().any(|m| m.degraded),
         metrics,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn report(dir: &Path, reference: &str, current: &str, block: usize) -> String {
+        let (r, c) = (dir.join("ref.csv"), dir.join("cur.csv"));
+        std::fs::write(&r, reference).expect("write");
+        std::fs::write(&c, current).expect("write");
+        let opts = DriftOptions {
+            target: Some("y".into()),
+            prediction: Some("p".into()),
+            histograms: true,
+            ..DriftOptions::default()
+        };
+        match drift_with(&r, &c, &opts, block) {
+            Ok(rep) => serde_json::to_string(&rep).expect("json"),
+            Err(e) => format!("error: {e}"),
+        }
+    }
+
+    fn field() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => (-2000i32..2000).prop_map(|x| format!("{}", f64::from(x) / 100.0)),
+            1 => Just(String::new()),
+            1 => prop::sample::select(vec!["a", "b", "\"c,d\"", "\"e\"\"f\"", "\"g\nh\"", "1e3", " 7 ", "nan", "inf"])
+                .prop_map(str::to_owned),
+            1 => prop::sample::select(vec!["\"x\"y", "q\"r", "\"open", "s\rt"]).prop_map(str::to_owned),
+        ]
+    }
+
+    fn table(bad: bool) -> impl Strategy<Value = String> {
+        let row = prop::collection::vec(field(), 4).prop_filter("well formed", move |r| {
+            bad || !r.iter().any(|f| {
+                f.contains('\r') || f.starts_with("\"x") || f.starts_with('q') || f == "\"open"
+            })
+        });
+        (
+            prop::collection::vec(row, 1..60),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(rows, crlf, blank)| {
+                let nl = if crlf { "\r\n" } else { "\n" };
+                let mut s = format!("a,y,p,b{nl}");
+                for (i, r) in rows.iter().enumerate() {
+                    s.push_str(&r.join(","));
+                    s.push_str(nl);
+                    if blank && i % 7 == 3 {
+                        s.push_str(nl);
+                    }
+                }
+                s
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Reading CSV in parallel pieces gives the same report (or the same error) as the strict
+        /// row-by-row reader, whatever the piece size.
+        #[test]
+        fn pieces_match_the_strict_reader(r in table(false), c in table(true), block in 1usize..200) {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let strict = report(dir.path(), &r, &c, 0);
+            prop_assert_eq!(report(dir.path(), &r, &c, block), strict.clone());
+            prop_assert_eq!(report(dir.path(), &r, &c, PIECE_BYTES), strict);
+        }
+    }
+
+    #[test]
+    fn a_text_value_in_one_piece_makes_the_column_categorical_everywhere() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut r = String::from("a,y,p,b\n");
+        for i in 0..200 {
+            r.push_str(&format!("{}.50,1,1,x\n", i % 9));
+        }
+        let mut c = r.clone();
+        c.push_str("word,1,1,x\n");
+        let strict = report(dir.path(), &r, &c, 0);
+        assert!(strict.contains("\"categorical\""), "{strict}");
+        assert_eq!(report(dir.path(), &r, &c, 32), strict);
+    }
+
+    #[test]
+    fn clean_csv_takes_the_parallel_path_and_faults_the_strict_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.csv");
+        let mut side = SideReader {
+            wanted: None,
+            exclude: &[],
+            target: None,
+            prediction: None,
+            block: 16,
+            list: Vec::new(),
+            index: HashMap::new(),
+            columns: Vec::new(),
+            pairs: Vec::new(),
+        };
+        std::fs::write(&path, "a,b\n1.5,x\n2,\"y,z\"\n\n3,w\r\n4,v").expect("write");
+        assert_eq!(side.read_csv_parallel(&path).expect("read"), Some(4));
+        assert_eq!(side.columns, ["a", "b"]);
+        let mut nums = side.list[0].sides[0].nums.clone();
+        nums.sort_by(f64::total_cmp);
+        assert_eq!(nums, [1.5, 2.0, 3.0, 4.0]);
+        assert_eq!(side.list[1].labels.len(), 4);
+        std::fs::write(&path, "a,b\n1,x\n2,y\"\n").expect("write");
+        assert_eq!(side.read_csv_parallel(&path).expect("read"), None);
+        std::fs::write(&path, "a,b\n1,x\n2\n").expect("write");
+        assert_eq!(side.read_csv_parallel(&path).expect("read"), None);
     }
 }

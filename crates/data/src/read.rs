@@ -81,7 +81,7 @@ pub fn parse_num(s: &str) -> Option<f64> {
 /// `[-+]digits[.digits]` with at most 15 significant digits, computed exactly: the digits form an integer
 /// below 2^53 and 10^k (k ≤ 15) is exact, so one correctly rounded division gives the correctly rounded
 /// value, the same double `str::parse` returns. Anything else is left to `str::parse`.
-fn parse_simple_decimal(b: &[u8]) -> Option<f64> {
+pub(crate) fn parse_simple_decimal(b: &[u8]) -> Option<f64> {
     let (neg, digits) = match b.first()? {
         b'-' => (true, &b[1..]),
         b'+' => (false, &b[1..]),
@@ -454,19 +454,7 @@ pub fn read_csv<R: BufRead>(r: R, path: &Path, on_row: &mut OnRow<'_>) -> Result
     let Some(hrow) = rec.next_record()? else {
         return Ok(0);
     };
-    let columns: Vec<String> = rec
-        .fields(hrow)?
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let s = s.trim_start_matches('\u{feff}').trim();
-            if s.is_empty() {
-                format!("column_{}", i + 1)
-            } else {
-                s.to_owned()
-            }
-        })
-        .collect();
+    let columns = header_names(&rec.fields(hrow)?);
     let mut n = 0;
     let mut cells: Vec<Cell<'_>> = Vec::with_capacity(columns.len());
     while let Some(row) = rec.next_record()? {
@@ -678,3 +666,421 @@ pub fn read_csv_bytes(bytes: &[u8], on_row: &mut OnRow<'_>) -> Result<u64> {
 
 #[allow(dead_code)]
 fn _assert_read<R: Read>(_: R) {}
+
+// ---------------------------------------------------------------------------- CSV in parallel pieces
+
+/// The usual block size for [`read_csv_pieces`].
+pub const PIECE_BYTES: usize = 1 << 20;
+
+/// `parse_num` on bytes already known to be UTF-8 (as every piece of [`read_csv_pieces`] is).
+pub fn parse_num_bytes(b: &[u8]) -> Option<f64> {
+    if let Some(x) = parse_simple_decimal(b) {
+        return Some(x);
+    }
+    std::str::from_utf8(b).ok().and_then(parse_num)
+}
+
+/// Where the first record of `buf` ends: just past the first newline outside quotes (a quote pair
+/// `""` inside a quoted field counts twice, so the parity of quotes seen tells whether a newline is
+/// inside a field).
+fn first_record_end(buf: &[u8]) -> Option<usize> {
+    let mut inside = false;
+    for i in memchr::memchr2_iter(b'"', b'\n', buf) {
+        if buf[i] == b'"' {
+            inside = !inside;
+        } else if !inside {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+/// Where the last whole record of `buf` ends (just past its newline), given that `buf` starts at a
+/// record boundary.
+fn last_record_end(buf: &[u8]) -> Option<usize> {
+    if memchr::memchr(b'"', buf).is_none() {
+        return memchr::memrchr(b'\n', buf).map(|i| i + 1);
+    }
+    let mut inside = false;
+    let mut last = None;
+    for i in memchr::memchr2_iter(b'"', b'\n', buf) {
+        if buf[i] == b'"' {
+            inside = !inside;
+        } else if !inside {
+            last = Some(i + 1);
+        }
+    }
+    last
+}
+
+/// Read a CSV file in pieces of whole records on `threads` worker threads.
+///
+/// The calling thread reads blocks of `block` bytes, cuts each after its last newline outside quotes
+/// (reading on when one record is longer), and queues the pieces (at most two per worker, so memory
+/// stays bounded). `make` builds one
+/// state per worker from the header's column names (named as [`read_csv`] names them); `work` gets
+/// its worker's state, the piece's sequence number and the piece's bytes (valid UTF-8, starting at a
+/// record boundary; parse them with [`PieceRecords`]) and returns `false` to give up.
+///
+/// Returns `None` when the fast path does not apply, so the caller must read the file with
+/// [`read_csv`], which names the exact file, row and fault: a worker gave up, a piece is not UTF-8, the
+/// first line is blank or not a clean header, or the file is empty. Nothing is reported from this path
+/// except I/O errors.
+pub fn read_csv_pieces<S, M, W>(
+    path: &Path,
+    threads: usize,
+    block: usize,
+    make: M,
+    work: W,
+) -> Result<Option<(Vec<String>, Vec<S>)>>
+where
+    S: Send,
+    M: Fn(&[String]) -> S,
+    W: Fn(&mut S, usize, &[u8]) -> bool + Sync,
+{
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Mutex, mpsc};
+
+    let mut file = File::open(path).map_err(io(path))?;
+    let mut fill = |buf: &mut Vec<u8>, want: usize| -> Result<bool> {
+        // Append up to `want` bytes; false at the end of the file.
+        let start = buf.len();
+        buf.resize(start + want, 0);
+        let mut got = 0;
+        while got < want {
+            match file.read(&mut buf[start + got..]) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io(path)(e)),
+            }
+        }
+        buf.truncate(start + got);
+        Ok(got > 0)
+    };
+    // The header: the first record, parsed by the strict reader.
+    let block = block.max(1);
+    let mut carry: Vec<u8> = Vec::with_capacity(block * 2);
+    let mut eof = false;
+    let header_end = loop {
+        if let Some(end) = first_record_end(&carry) {
+            break end;
+        }
+        if eof {
+            break carry.len();
+        }
+        eof = !fill(&mut carry, block)?;
+    };
+    let columns: Vec<String> = {
+        let mut rec = CsvRecords::new(&carry[..header_end], path);
+        match rec.next_record() {
+            Ok(Some(row)) if rec.line == 2 || (eof && header_end == carry.len()) => {
+                match rec.fields(row) {
+                    Ok(f) => header_names(&f),
+                    Err(_) => return Ok(None),
+                }
+            }
+            _ => return Ok(None),
+        }
+    };
+    if header_end == carry.len() && eof {
+        return Ok(None); // no data rows: the strict reader says what there is
+    }
+    carry.drain(..header_end);
+
+    let workers = threads.max(1);
+    let give_up = AtomicBool::new(false);
+    let (to_work, queue) = mpsc::sync_channel::<(usize, Vec<u8>)>(workers * 2);
+    // Each worker holds the queue; when every worker has stopped (even by a panic), sending fails
+    // instead of blocking.
+    let queue = Arc::new(Mutex::new(queue));
+    let (to_pool, pool) = mpsc::channel::<Vec<u8>>();
+    let states: Vec<S> = (0..workers).map(|_| make(&columns)).collect();
+    let (states, read) = std::thread::scope(|s| {
+        let handles: Vec<_> = states
+            .into_iter()
+            .map(|mut st| {
+                let (queue, give_up, work, to_pool) =
+                    (Arc::clone(&queue), &give_up, &work, to_pool.clone());
+                s.spawn(move || {
+                    loop {
+                        let next = queue.lock().map(|q| q.recv());
+                        let Ok(Ok((seq, piece))) = next else { break };
+                        if !give_up.load(Ordering::Relaxed)
+                            && (std::str::from_utf8(&piece).is_err() || !work(&mut st, seq, &piece))
+                        {
+                            give_up.store(true, Ordering::Relaxed);
+                        }
+                        let _ = to_pool.send(piece);
+                    }
+                    st
+                })
+            })
+            .collect();
+        drop(queue);
+        let read = (|| -> Result<()> {
+            let mut seq = 0;
+            while !give_up.load(Ordering::Relaxed) {
+                if !eof && carry.len() < block {
+                    eof = !fill(&mut carry, block)?;
+                    continue;
+                }
+                let cut = if eof {
+                    carry.len()
+                } else {
+                    match last_record_end(&carry) {
+                        Some(c) => c,
+                        None => {
+                            // One record longer than the block: read on.
+                            eof = !fill(&mut carry, block)?;
+                            continue;
+                        }
+                    }
+                };
+                if cut == 0 {
+                    break;
+                }
+                let mut next = pool.try_recv().unwrap_or_default();
+                next.clear();
+                next.extend_from_slice(&carry[cut..]);
+                carry.truncate(cut);
+                let piece = std::mem::replace(&mut carry, next);
+                if to_work.send((seq, piece)).is_err() {
+                    break;
+                }
+                seq += 1;
+            }
+            Ok(())
+        })();
+        drop(to_work);
+        let states: Vec<S> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+        (states, read)
+    });
+    read?;
+    if give_up.load(Ordering::Relaxed) || states.len() != workers {
+        return Ok(None);
+    }
+    Ok(Some((columns, states)))
+}
+
+/// Header fields to column names: a byte-order mark and spaces trimmed, blank names numbered.
+fn header_names(fields: &[&str]) -> Vec<String> {
+    fields
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let s = s.trim_start_matches('\u{feff}').trim();
+            if s.is_empty() {
+                format!("column_{}", i + 1)
+            } else {
+                s.to_owned()
+            }
+        })
+        .collect()
+}
+
+/// One field of a [`PieceRecords`] record: a range of the piece, or of the unescaped quoted text.
+#[derive(Debug, Clone, Copy)]
+enum Span {
+    Piece(usize, usize),
+    Unquoted(usize, usize),
+}
+
+/// The records of one piece from [`read_csv_pieces`], with [`read_csv`]'s rules for the common cases
+/// (blank lines skipped, `\r\n` line ends, quoted fields with `""` and newlines inside). Anything the
+/// strict reader would reject or treat specially — a quote in an unquoted field, text after a closing
+/// quote, a carriage return not ending a line, an unterminated quote — makes [`advance`](Self::advance)
+/// return `Err(())`, so the caller gives up and the strict reader reports it.
+#[derive(Debug)]
+pub struct PieceRecords<'a> {
+    s: &'a [u8],
+    pos: usize,
+    scratch: Vec<u8>,
+    spans: Vec<Span>,
+}
+
+impl<'a> PieceRecords<'a> {
+    pub fn new(piece: &'a [u8]) -> Self {
+        PieceRecords {
+            s: piece,
+            pos: 0,
+            scratch: Vec::new(),
+            spans: Vec::with_capacity(64),
+        }
+    }
+
+    /// Fields in the current record.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Field `i` of the current record (empty past the end).
+    pub fn field(&self, i: usize) -> &[u8] {
+        match self.spans.get(i) {
+            Some(&Span::Piece(a, b)) => &self.s[a..b],
+            Some(&Span::Unquoted(a, b)) => &self.scratch[a..b],
+            None => &[],
+        }
+    }
+
+    /// Advance to the next record: `Ok(true)` when there is one, `Ok(false)` at the end.
+    #[allow(clippy::result_unit_err)]
+    pub fn advance(&mut self) -> std::result::Result<bool, ()> {
+        let s = self.s;
+        let n = s.len();
+        loop {
+            self.spans.clear();
+            self.scratch.clear();
+            let mut pos = self.pos;
+            if pos >= n {
+                return Ok(false);
+            }
+            loop {
+                if pos >= n {
+                    self.spans.push(Span::Piece(pos, pos));
+                    break;
+                }
+                if s[pos] == b'"' {
+                    pos += 1;
+                    let start = self.scratch.len();
+                    loop {
+                        let Some(k) = memchr::memchr2(b'"', b'\r', &s[pos..]) else {
+                            return Err(());
+                        };
+                        self.scratch.extend_from_slice(&s[pos..pos + k]);
+                        pos += k;
+                        if s[pos] == b'\r' {
+                            return Err(());
+                        }
+                        pos += 1;
+                        if pos < n && s[pos] == b'"' {
+                            self.scratch.push(b'"');
+                            pos += 1;
+                            continue;
+                        }
+                        break;
+                    }
+                    self.spans.push(Span::Unquoted(start, self.scratch.len()));
+                } else {
+                    let start = pos;
+                    while pos < n && !matches!(s[pos], b',' | b'\n' | b'"' | b'\r') {
+                        pos += 1;
+                    }
+                    self.spans.push(Span::Piece(start, pos));
+                }
+                // What ends the field: a comma, the line end, or the end of the piece.
+                if pos >= n {
+                    break;
+                }
+                match s[pos] {
+                    b',' => pos += 1,
+                    b'\n' => {
+                        pos += 1;
+                        break;
+                    }
+                    b'\r' if pos + 1 < n && s[pos + 1] == b'\n' => {
+                        pos += 2;
+                        break;
+                    }
+                    _ => return Err(()),
+                }
+            }
+            self.pos = pos;
+            if self.spans.len() == 1 && self.field(0).is_empty() {
+                continue; // a blank line
+            }
+            return Ok(true);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Records as the strict reader sees them, or `None` if it rejects the input.
+    fn strict(bytes: &[u8]) -> Option<Vec<Vec<Vec<u8>>>> {
+        let mut rec = CsvRecords::new(bytes, Path::new("<memory>"));
+        let mut out = Vec::new();
+        while rec.next_record().ok()?.is_some() {
+            let mut start = 0;
+            out.push(
+                rec.ends
+                    .iter()
+                    .map(|&e| {
+                        let f = rec.buf[start..e].to_vec();
+                        start = e;
+                        f
+                    })
+                    .collect(),
+            );
+        }
+        Some(out)
+    }
+
+    fn piecewise(bytes: &[u8]) -> Option<Vec<Vec<Vec<u8>>>> {
+        let mut rec = PieceRecords::new(bytes);
+        let mut out = Vec::new();
+        while rec.advance().ok()? {
+            out.push((0..rec.len()).map(|i| rec.field(i).to_vec()).collect());
+        }
+        Some(out)
+    }
+
+    fn csvish() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop::sample::select(vec![b'a', b'1', b',', b'"', b'\n', b'\r', b' ']),
+            0..80,
+        )
+    }
+
+    proptest! {
+        /// Whatever the piece parser accepts, the strict reader reads the same way.
+        #[test]
+        fn piece_records_agree_with_the_strict_reader(bytes in csvish()) {
+            if let Some(ours) = piecewise(&bytes) {
+                prop_assert_eq!(Some(ours), strict(&bytes));
+            }
+        }
+
+        /// Pieces are cut after newlines outside quotes: concatenated they are the data after the
+        /// header, and every piece reads as whole records.
+        #[test]
+        fn pieces_are_whole_records(body in csvish(), block in 1usize..40, threads in 1usize..4) {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let path = dir.path().join("t.csv");
+            let mut file = b"h1,h2\n".to_vec();
+            file.extend_from_slice(&body);
+            std::fs::write(&path, &file).expect("write");
+            let got = read_csv_pieces(
+                &path,
+                threads,
+                block,
+                |cols| { assert_eq!(cols, ["h1", "h2"]); Vec::new() },
+                |st: &mut Vec<(usize, Vec<u8>)>, seq, piece| {
+                    st.push((seq, piece.to_vec()));
+                    true
+                },
+            )
+            .expect("read");
+            if let Some((_, states)) = got {
+                let mut pieces: Vec<_> = states.into_iter().flatten().collect();
+                pieces.sort();
+                for (i, (seq, piece)) in pieces.iter().enumerate() {
+                    prop_assert_eq!(*seq, i);
+                    if i + 1 < pieces.len() {
+                        prop_assert_eq!(piece.last(), Some(&b'\n'));
+                        prop_assert_eq!(piece.iter().filter(|&&b| b == b'"').count() % 2, 0);
+                    }
+                }
+                let joined: Vec<u8> = pieces.into_iter().flat_map(|p| p.1).collect();
+                prop_assert_eq!(joined, body);
+            }
+        }
+    }
+}

@@ -574,33 +574,56 @@ pub fn chisquare(obs: &[f64], exp: &[f64]) -> (f64, f64) {
 }
 
 /// `scipy.stats.wasserstein_distance(u, v)`; both sorted ascending.
+///
+/// ∫ |F_u − F_v| dx as a sum over the distinct values of u ∪ v, walked as a merge of the two sorted
+/// samples (no merged copy): between consecutive distinct values d_k < d_{k+1} the two empirical CDFs are
+/// constant, so the term is |#u≤d_k / n_u − #v≤d_k / n_v| · (d_{k+1} − d_k), added in increasing k.
 pub fn wasserstein(u: &[f64], v: &[f64]) -> f64 {
     let (nu, nv) = (u.len() as f64, v.len() as f64);
-    let mut all: Vec<f64> = Vec::with_capacity(u.len() + v.len());
-    let (mut i, mut j) = (0, 0);
-    while i < u.len() || j < v.len() {
-        if j >= v.len() || (i < u.len() && u[i] <= v[j]) {
-            all.push(u[i]);
+    let (mut i, mut j) = (0usize, 0usize);
+    let mut total = 0.0;
+    let Some(mut x) = next_distinct(u, v, 0, 0) else {
+        return total;
+    };
+    loop {
+        while i < u.len() && u[i] <= x {
             i += 1;
-        } else {
-            all.push(v[j]);
+        }
+        while j < v.len() && v[j] <= x {
+            j += 1;
+        }
+        let Some(y) = next_distinct(u, v, i, j) else {
+            return total;
+        };
+        total += (i as f64 / nu - j as f64 / nv).abs() * (y - x);
+        x = y;
+    }
+}
+
+/// The smaller of `u[i]` and `v[j]` (the next value of the merge), if any is left.
+#[inline]
+fn next_distinct(u: &[f64], v: &[f64], i: usize, j: usize) -> Option<f64> {
+    match (u.get(i), v.get(j)) {
+        (Some(&a), Some(&b)) => Some(if a <= b { a } else { b }),
+        (Some(&a), None) => Some(a),
+        (None, Some(&b)) => Some(b),
+        (None, None) => None,
+    }
+}
+
+/// Number of distinct values (by `==`) in the union of two sorted samples.
+pub fn distinct_union(u: &[f64], v: &[f64]) -> usize {
+    let (mut i, mut j, mut n) = (0usize, 0usize, 0usize);
+    while let Some(x) = next_distinct(u, v, i, j) {
+        n += 1;
+        while i < u.len() && u[i] == x {
+            i += 1;
+        }
+        while j < v.len() && v[j] == x {
             j += 1;
         }
     }
-    let (mut iu, mut iv) = (0usize, 0usize);
-    let mut total = 0.0;
-    for w in all.windows(2) {
-        let x = w[0];
-        while iu < u.len() && u[iu] <= x {
-            iu += 1;
-        }
-        while iv < v.len() && v[iv] <= x {
-            iv += 1;
-        }
-        let delta = w[1] - w[0];
-        total += (iu as f64 / nu - iv as f64 / nv).abs() * delta;
-    }
-    total
+    n
 }
 
 /// Population standard deviation (`np.std`, ddof = 0).
@@ -732,27 +755,29 @@ pub fn sort_floats(x: &mut [f64]) {
         if b >> 63 == 1 { !b } else { b | (1 << 63) }
     };
     let mut keys: Vec<u64> = x.iter().map(|&v| key(v)).collect();
-    let mut tmp = vec![0u64; keys.len()];
-    let mut counts = vec![0usize; 1 << 11];
-    for pass in 0..6 {
-        let shift = pass * 11;
-        counts.iter_mut().for_each(|c| *c = 0);
-        for &k in &keys {
-            counts[((k >> shift) & 0x7ff) as usize] += 1;
+    // All six digit histograms in one pass over the keys.
+    let mut counts = vec![[0usize; 1 << 11]; 6];
+    for &k in &keys {
+        for (pass, c) in counts.iter_mut().enumerate() {
+            c[((k >> (pass * 11)) & 0x7ff) as usize] += 1;
         }
-        if counts.contains(&keys.len()) {
+    }
+    let mut tmp = vec![0u64; keys.len()];
+    for (pass, c) in counts.iter_mut().enumerate() {
+        if c.contains(&keys.len()) {
             continue; // every key has the same digit: nothing to move
         }
+        let shift = pass * 11;
         let mut sum = 0;
-        for c in counts.iter_mut() {
+        for c in c.iter_mut() {
             let n = *c;
             *c = sum;
             sum += n;
         }
         for &k in &keys {
             let d = ((k >> shift) & 0x7ff) as usize;
-            tmp[counts[d]] = k;
-            counts[d] += 1;
+            tmp[c[d]] = k;
+            c[d] += 1;
         }
         std::mem::swap(&mut keys, &mut tmp);
     }
