@@ -57,7 +57,7 @@ targets! {
     collect::k8s_rbac => "Kubernetes RBAC YAML (lists and multi-document): no panic; the same answer twice",
     collect::terraform_show => "`terraform show -json` plans/states and HPA manifests: no panic; the same answer twice",
     collect::incident_records => "incident, restore-test and backup-job records (CSV, JSON, JSONL): no panic; the same answer twice",
-    data::csv => "CSV reader: no panic; every row has one cell per header column",
+    data::csv => "CSV reader: no panic; every row has one cell per header column; the fast piece parser agrees on the record count",
     data::jsonl => "JSONL reader: no panic; every row has one cell per known column and columns only grow",
     data::parquet => "Parquet reader: no panic; every row has one cell per schema column",
     data::validation_rules => "validation rules TOML: no panic loading, nor validating a small dataset with the rules",
