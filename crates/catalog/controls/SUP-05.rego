@@ -7,12 +7,17 @@ secret_entities := {"AWS_ACCESS_KEY", "PRIVATE_KEY", "API_TOKEN"}
 
 secrets(e) := {k: v | some k, v in object.get(e.payload, "by_entity", {}); k in secret_entities; v > 0}
 
-rotation(e) := i if {
+# Incidents that rotated credentials, grouped by subject in one pass over the evidence.
+rotations_of[s] contains i if {
 	some i in input.evidence
 	i.kind == "incident"
-	i.subject == e.subject
-	i.observed_at >= e.observed_at
 	i.payload.rotated == true
+	s := i.subject
+}
+
+rotation(e) := i if {
+	some i in rotations_of[e.subject]
+	i.observed_at >= e.observed_at
 }
 
 occurrences contains o if {

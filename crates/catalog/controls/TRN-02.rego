@@ -11,24 +11,38 @@ snapshots contains s if {
 	object.get(s.payload, "action", "snapshot") == "snapshot"
 }
 
-referenced(r) := s if {
+# Snapshots by Merkle root and by NAME@VERSION, failed verifications by name and version: indexed once,
+# so a run's lookups do not rescan the evidence.
+snapshots_with_root[root] contains s if {
 	some s in snapshots
-	some i in object.get(r.payload, "inputs", [])
-	i.content_sha256 == s.payload.merkle_root
+	root := s.payload.merkle_root
 }
 
-referenced(r) := s if {
+snapshots_with_tag[tag] contains s if {
 	some s in snapshots
-	object.get(object.get(r.payload, "tags", {}), "assay.snapshot", "") == sprintf("%s@%s", [s.payload.name, s.payload.version])
+	tag := sprintf("%s@%s", [s.payload.name, s.payload.version])
 }
 
-broken(s) := v if {
+failed_verifications[name][version] contains v if {
 	some v in input.evidence
 	v.kind == "dataset.snapshot"
 	v.payload.action == "verify"
-	v.payload.name == s.payload.name
-	v.payload.version == s.payload.version
 	v.payload.intact == false
+	name := v.payload.name
+	version := v.payload.version
+}
+
+referenced(r) := s if {
+	some i in object.get(r.payload, "inputs", [])
+	some s in snapshots_with_root[i.content_sha256]
+}
+
+referenced(r) := s if {
+	some s in snapshots_with_tag[object.get(object.get(r.payload, "tags", {}), "assay.snapshot", "")]
+}
+
+broken(s) := v if {
+	some v in failed_verifications[s.payload.name][s.payload.version]
 }
 
 runs contains r if {
