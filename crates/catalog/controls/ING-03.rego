@@ -22,15 +22,13 @@ clean_scans_of[s] contains x if {
 	s := x.subject
 }
 
-later_transform(e) := t if {
-	some t in transforms_of[e.subject]
-	t.observed_at >= e.observed_at
-}
+later_transform(e) := earliest([t | some t in transforms_of[e.subject]; t.observed_at >= e.observed_at])
 
-later_clean_scan(e, t) := s if {
-	some s in clean_scans_of[e.subject]
-	s.observed_at >= t.observed_at
-}
+later_clean_scan(e, t) := earliest([s | some s in clean_scans_of[e.subject]; s.observed_at >= t.observed_at])
+
+# The earliest of some items (by observed_at, then ledger index); undefined when there are none. Used
+# where several items could answer a lookup, so the function gives one answer, not a conflict.
+earliest(items) := sort([[i.observed_at, i.index, i] | some i in items])[0][2]
 
 occurrences contains o if {
 	some e in input.evidence

@@ -17,11 +17,15 @@ alerts_of[s] contains a if {
 	s := a.subject
 }
 
-resolved_alert(e) := a if {
+resolved_alert(e) := earliest([a |
 	some a in alerts_of[e.subject]
 	a.observed_at >= e.observed_at
 	object.get(a.payload, "status", "open") in {"closed", "resolved"}
-}
+])
+
+# The earliest of some items (by observed_at, then ledger index); undefined when there are none. Used
+# where several items could answer a lookup, so the function gives one answer, not a conflict.
+earliest(items) := sort([[i.observed_at, i.index, i] | some i in items])[0][2]
 
 occurrences contains o if {
 	some e in input.evidence

@@ -15,10 +15,11 @@ rotations_of[s] contains i if {
 	s := i.subject
 }
 
-rotation(e) := i if {
-	some i in rotations_of[e.subject]
-	i.observed_at >= e.observed_at
-}
+rotation(e) := earliest([i | some i in rotations_of[e.subject]; i.observed_at >= e.observed_at])
+
+# The earliest of some items (by observed_at, then ledger index); undefined when there are none. Used
+# where several items could answer a lookup, so the function gives one answer, not a conflict.
+earliest(items) := sort([[i.observed_at, i.index, i] | some i in items])[0][2]
 
 occurrences contains o if {
 	some e in input.evidence

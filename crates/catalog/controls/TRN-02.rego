@@ -32,18 +32,15 @@ failed_verifications[name][version] contains v if {
 	version := v.payload.version
 }
 
-referenced(r) := s if {
-	some i in object.get(r.payload, "inputs", [])
-	some s in snapshots_with_root[i.content_sha256]
-}
+# Every snapshot a run references: each is checked (a run may read several datasets).
+references(r) := {s | some i in object.get(r.payload, "inputs", []); some s in snapshots_with_root[i.content_sha256]} | {s | some s in snapshots_with_tag[object.get(object.get(r.payload, "tags", {}), "assay.snapshot", "")]}
 
-referenced(r) := s if {
-	some s in snapshots_with_tag[object.get(object.get(r.payload, "tags", {}), "assay.snapshot", "")]
-}
+# The earliest verification that found the snapshot changed.
+broken(s) := earliest(failed_verifications[s.payload.name][s.payload.version])
 
-broken(s) := v if {
-	some v in failed_verifications[s.payload.name][s.payload.version]
-}
+# The earliest of some items (by observed_at, then ledger index); undefined when there are none. Used
+# where several items could answer a lookup, so the function gives one answer, not a conflict.
+earliest(items) := sort([[i.observed_at, i.index, i] | some i in items])[0][2]
 
 runs contains r if {
 	some r in input.evidence
@@ -53,7 +50,7 @@ runs contains r if {
 
 occurrences contains o if {
 	some r in runs
-	s := referenced(r)
+	some s in references(r)
 	not broken(s)
 	o := {"at": r.observed_at, "ok": true, "subject": r.subject, "evidence": [r.index, s.index],
 		"reason": sprintf("run %v trained on snapshot %v@%v (root %v, #%v)", [r.payload.run_id, s.payload.name, s.payload.version, substring(s.payload.merkle_root, 0, 12), s.index])}
@@ -61,7 +58,7 @@ occurrences contains o if {
 
 occurrences contains o if {
 	some r in runs
-	s := referenced(r)
+	some s in references(r)
 	v := broken(s)
 	o := {"at": r.observed_at, "ok": false, "subject": r.subject, "evidence": [r.index, s.index, v.index],
 		"reason": sprintf("run %v trained on snapshot %v@%v, which verification #%v found changed", [r.payload.run_id, s.payload.name, s.payload.version, v.index])}
@@ -69,7 +66,7 @@ occurrences contains o if {
 
 occurrences contains o if {
 	some r in runs
-	not referenced(r)
+	count(references(r)) == 0
 	o := {"at": r.observed_at, "ok": false, "subject": r.subject, "evidence": [r.index],
 		"reason": sprintf("run %v (#%v) references no recorded dataset snapshot by content hash", [object.get(r.payload, "run_id", "?"), r.index])}
 }

@@ -68,7 +68,12 @@ const MIX: &[(&str, u64)] = &[
 ];
 
 fn sha(n: u64) -> String {
-    format!("{:016x}{:016x}{:08x}", n.wrapping_mul(0x9E37_79B9_7F4A_7C15), n, n as u32)
+    format!(
+        "{:016x}{:016x}{:08x}",
+        n.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        n,
+        n as u32
+    )
 }
 
 /// What earlier items left behind for later ones to reference.
@@ -178,7 +183,10 @@ fn generate(n: u64, at: Timestamp) -> Vec<Item> {
                     let name = format!("d{}", rng.below(60));
                     let version = format!("v{i}");
                     let root = sha(i ^ 0xABCD);
-                    push_bounded(&mut st.snapshots, (name.clone(), version.clone(), root.clone()));
+                    push_bounded(
+                        &mut st.snapshots,
+                        (name.clone(), version.clone(), root.clone()),
+                    );
                     (
                         format!("dataset:{name}"),
                         json!({"action": "snapshot", "name": name, "version": version, "merkle_root": root, "files": 12}),
@@ -223,7 +231,10 @@ fn generate(n: u64, at: Timestamp) -> Vec<Item> {
                            else if findings > 0 { json!({"EMAIL": findings}) } else { json!({}) }}),
                 )
             }
-            "pii.transform" => (dataset.clone(), json!({"mode": "pseudonymise", "columns": ["email"]})),
+            "pii.transform" => (
+                dataset.clone(),
+                json!({"mode": "pseudonymise", "columns": ["email"]}),
+            ),
             "change.ticket" => {
                 st.tickets += 1;
                 let approved = !rng.one_in(100);
@@ -244,7 +255,11 @@ fn generate(n: u64, at: Timestamp) -> Vec<Item> {
                 )
             }
             "deployment" => {
-                let ticket = if st.tickets == 0 { 1 } else { st.tickets - rng.below(st.tickets.min(5)) };
+                let ticket = if st.tickets == 0 {
+                    1
+                } else {
+                    st.tickets - rng.below(st.tickets.min(5))
+                };
                 let (pr, commit) = recent(&mut rng, &st.prs).unwrap_or((0, sha(0)));
                 (
                     format!("service:s{}", rng.below(10)),
@@ -253,11 +268,22 @@ fn generate(n: u64, at: Timestamp) -> Vec<Item> {
                 )
             }
             "iam.effective_permission" => {
-                let component = ["training-cluster", "feature-store", "inference-api", "raw-data"]
-                    [rng.below(4) as usize];
-                let who = format!("arn:aws:iam::1:role/{}", ["platform", "ml", "ds", "ci"][rng.below(4) as usize]);
-                let action = ["s3:GetObject", "s3:PutObject", "sagemaker:InvokeEndpoint", "s3:ListBucket"]
-                    [rng.below(4) as usize];
+                let component = [
+                    "training-cluster",
+                    "feature-store",
+                    "inference-api",
+                    "raw-data",
+                ][rng.below(4) as usize];
+                let who = format!(
+                    "arn:aws:iam::1:role/{}",
+                    ["platform", "ml", "ds", "ci"][rng.below(4) as usize]
+                );
+                let action = [
+                    "s3:GetObject",
+                    "s3:PutObject",
+                    "sagemaker:InvokeEndpoint",
+                    "s3:ListBucket",
+                ][rng.below(4) as usize];
                 (
                     component.to_owned(),
                     json!({"principal_arn": who, "principal": who, "action": action, "decision": "allow",
@@ -265,8 +291,12 @@ fn generate(n: u64, at: Timestamp) -> Vec<Item> {
                 )
             }
             "tf.resource" => {
-                let category = ["storage_bucket", "inference_endpoint", "autoscaling", "backup_plan"]
-                    [rng.below(4) as usize];
+                let category = [
+                    "storage_bucket",
+                    "inference_endpoint",
+                    "autoscaling",
+                    "backup_plan",
+                ][rng.below(4) as usize];
                 (
                     format!("tf:{category}:{}", rng.below(30)),
                     json!({"category": category, "address": format!("aws_x.{i}"),
@@ -278,9 +308,14 @@ fn generate(n: u64, at: Timestamp) -> Vec<Item> {
             "vuln.finding" => {
                 let target = format!("image:svc{}", rng.below(20));
                 if rng.one_in(5) {
-                    (target.clone(), json!({"scan": true, "target": target, "findings": 0, "scanner": "trivy"}))
+                    (
+                        target.clone(),
+                        json!({"scan": true, "target": target, "findings": 0, "scanner": "trivy"}),
+                    )
                 } else {
-                    let first = assay_engine::rfc3339(observed_at - SignedDuration::from_hours(24 * rng.below(40) as i64));
+                    let first = assay_engine::rfc3339(
+                        observed_at - SignedDuration::from_hours(24 * rng.below(40) as i64),
+                    );
                     let severity = ["low", "medium", "high", "critical"][rng.below(4) as usize];
                     (
                         target.clone(),
@@ -328,7 +363,10 @@ fn generate(n: u64, at: Timestamp) -> Vec<Item> {
                 json!({"title": "Policy", "approved_by": "CEO"}),
             ),
             "check.result" => ("assay:check".to_owned(), json!({"results": []})),
-            _ => (format!("person:p{}", rng.below(50)), json!({"course": "security awareness"})),
+            _ => (
+                format!("person:p{}", rng.below(50)),
+                json!({"course": "security awareness"}),
+            ),
         };
         items.push(Item {
             index: i,

@@ -230,9 +230,7 @@ impl ControlEngine {
         });
         let mut values: BTreeMap<&str, &[regorus::Value]> = BTreeMap::new();
         for kind in &c.evidence {
-            let v = evidence
-                .rego_values(kind)
-                .map_err(|e| self.eval_err(e))?;
+            let v = evidence.rego_values(kind).map_err(|e| self.eval_err(e))?;
             values.insert(kind.as_str(), v);
         }
         let mut list = Vec::with_capacity(sel.current.len());
@@ -268,7 +266,9 @@ impl ControlEngine {
             return Ok(list);
         }
         // Something breaks the contract: go through JSON, whose errors name the field.
-        let text = out.to_json_str().map_err(|e| self.eval_err(e.to_string()))?;
+        let text = out
+            .to_json_str()
+            .map_err(|e| self.eval_err(e.to_string()))?;
         let raw: Value = serde_json::from_str(&text).map_err(|e| self.eval_err(e.to_string()))?;
         let Value::Array(list) = raw else {
             return Err(EngineError::Output {
@@ -568,27 +568,26 @@ pub fn evaluate_on(
         let queue: Vec<Mutex<Option<Task<'_>>>> =
             tasks.into_iter().map(|t| Mutex::new(Some(t))).collect();
         let next = AtomicUsize::new(0);
-        let done: Vec<Vec<(usize, Result<ControlResult, EngineError>)>> =
-            std::thread::scope(|s| {
-                let workers: Vec<_> = (0..threads)
-                    .map(|_| {
-                        s.spawn(|| {
-                            let mut mine = Vec::new();
-                            while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                                let task = queue[i].lock().ok().and_then(|mut t| t.take());
-                                if let Some(task) = task {
-                                    mine.push((i, run(&task)));
-                                }
+        let done: Vec<Vec<(usize, Result<ControlResult, EngineError>)>> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut mine = Vec::new();
+                        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                            let task = queue[i].lock().ok().and_then(|mut t| t.take());
+                            if let Some(task) = task {
+                                mine.push((i, run(&task)));
                             }
-                            mine
-                        })
+                        }
+                        mine
                     })
-                    .collect();
-                workers
-                    .into_iter()
-                    .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                    .collect()
-            });
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
         let mut slots: Vec<Option<Result<ControlResult, EngineError>>> =
             (0..n).map(|_| None).collect();
         for (i, r) in done.into_iter().flatten() {
