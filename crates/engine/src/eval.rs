@@ -526,7 +526,7 @@ pub fn evaluate_on(
 ) -> Result<Report, EngineError> {
     enum Task<'a> {
         Builtin(&'a Control),
-        Custom(ControlEngine),
+        Custom(Box<ControlEngine>),
     }
     impl Task<'_> {
         fn control(&self) -> &Control {
@@ -542,7 +542,7 @@ pub fn evaluate_on(
         .controls
         .iter()
         .map(Task::Builtin)
-        .chain(custom.iter().cloned().map(Task::Custom))
+        .chain(custom.iter().map(|e| Task::Custom(Box::new(e.clone()))))
         .collect();
     let run = |t: &Task<'_>| match t {
         Task::Builtin(control) => {
