@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Time `evaluate` over N generated evidence items with every built-in control (in memory, release build).
-# There is no peer tool to run side by side: this measures Assay alone, against the issue's target of
-# 1M items in < 5 s. Usage: bench/check.sh [N ...]   (default: 1000 10000 50000)
+# The items follow the mix of kinds an AI company's ledger holds, with references that resolve (see
+# crates/engine/examples/check_bench.rs). There is no peer tool to run side by side: this measures Assay
+# alone, against the issue's target of 1M items in < 5 s, on every core and then on one (THREADS=1), and
+# prints the ratio. PER_CONTROL=1 also times each control on its own and prints the slowest.
+# Usage: bench/check.sh [N ...]   (default: 10000 100000 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p assay-engine --example check_bench
 bin="${CARGO_TARGET_DIR:-target}/release/examples/check_bench"
-for n in "${@:-1000 10000 50000}"; do
-  for k in $n; do
-    timeout 600 "$bin" "$k" || echo "items=$k did not finish within 600 s"
-  done
+secs() { sed -n 's/.*evaluate_all_controls=\([0-9.]*\)s.*/\1/p'; }
+for n in ${@:-10000 100000 1000000}; do
+  all=$(timeout 600 "$bin" "$n") || { echo "items=$n did not finish within 600 s"; continue; }
+  echo "$all"
+  one=$(env -u PER_CONTROL THREADS=1 timeout 600 "$bin" "$n") || { echo "items=$n THREADS=1 did not finish"; continue; }
+  echo "$one" | tail -n 1
+  awk -v a="$(echo "$all" | secs)" -v b="$(echo "$one" | secs)" \
+    'BEGIN { if (a > 0) printf "items='"$n"' one thread / all threads = %.2f\n", b / a }'
 done

@@ -23,34 +23,55 @@ same(a, b) if {
 	lower(a) == lower(b)
 }
 
+# Ticket records by key and pull requests by merge commit, URL and number: indexed once, so a
+# deployment's lookups do not rescan the evidence.
+tickets_with_key[key] contains r if {
+	some r in input.evidence
+	r.kind == "change.ticket"
+	is_string(r.payload.key)
+	key := upper(r.payload.key)
+}
+
+prs_with_merge[sha] contains p if {
+	some p in input.evidence
+	p.kind == "change.pull_request"
+	is_string(p.payload.merge_commit)
+	sha := lower(p.payload.merge_commit)
+}
+
+prs_with_url[url] contains p if {
+	some p in input.evidence
+	p.kind == "change.pull_request"
+	url := p.payload.url
+}
+
+prs_with_number[n] contains p if {
+	some p in input.evidence
+	p.kind == "change.pull_request"
+	n := sprintf("%v", [p.payload.number])
+}
+
 # The newest record of the deployment's ticket (the highest ledger index among the records with that key).
 ticket_of(d) := t if {
 	is_string(d.payload.ticket)
-	key := upper(d.payload.ticket)
-	records := [r | some r in input.evidence; r.kind == "change.ticket"; is_string(r.payload.key); upper(r.payload.key) == key]
+	records := tickets_with_key[upper(d.payload.ticket)]
 	newest := max([r.index | some r in records])
 	some t in records
 	t.index == newest
 }
 
-# Pull requests linked to the deployment: by URL or number, or by merge commit.
-prs_of(d) := [p | some p in input.evidence; p.kind == "change.pull_request"; linked(d, p)]
+# Pull requests linked to the deployment: by URL or number, or by merge commit; oldest first (the order
+# of input.evidence).
+prs_of(d) := [x[2] | some x in sort([[p.observed_at, p.index, p] | some p in linked(d)])]
 
-linked(d, p) if {
-	is_string(d.payload.commit)
-	is_string(p.payload.merge_commit)
-	lower(d.payload.commit) == lower(p.payload.merge_commit)
-}
+# Each part is a comprehension, so a lookup that finds nothing (or an index with no entries) is empty.
+linked(d) := {p | some p in merged_as(d)} | {p | some p in named_url(d)} | {p | some p in named_number(d)}
 
-linked(d, p) if {
-	is_string(d.payload.pull_request)
-	d.payload.pull_request == p.payload.url
-}
+merged_as(d) := prs_with_merge[lower(d.payload.commit)] if is_string(d.payload.commit)
 
-linked(d, p) if {
-	is_string(d.payload.pull_request)
-	trim_left(d.payload.pull_request, "#") == sprintf("%v", [p.payload.number])
-}
+named_url(d) := prs_with_url[d.payload.pull_request] if is_string(d.payload.pull_request)
+
+named_number(d) := prs_with_number[trim_left(d.payload.pull_request, "#")] if is_string(d.payload.pull_request)
 
 label(d) := sprintf("%s %s to %s on %s by %s", [
 	d.subject,

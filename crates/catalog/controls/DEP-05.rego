@@ -4,14 +4,16 @@
 # branch-protection evidence that no collector writes yet.)
 package assay.control
 
-repos contains e.subject if {
+# Commits grouped by repository in one pass over the evidence.
+commits_of[repo] contains e if {
 	some e in input.evidence
 	e.kind == "git.commit"
+	repo := e.subject
 }
 
 occurrences contains o if {
-	some repo in repos
-	commits := [e | some e in input.evidence; e.kind == "git.commit"; e.subject == repo]
+	some repo, group in commits_of
+	commits := [e | some e in group]
 	unsigned := [e | some e in commits; not e.payload.signed == true]
 	newest := max([e.observed_at | some e in commits])
 	o := {

@@ -8,20 +8,27 @@ clean(e) if e.payload.total == 0
 
 entities(e) := concat(", ", [sprintf("%s: %v", [k, v]) | some k, v in object.get(e.payload, "by_entity", {})])
 
-later_transform(e) := t if {
+# Transforms and clean scans grouped by subject in one pass, so a scan's lookups do not rescan the evidence.
+transforms_of[s] contains t if {
 	some t in input.evidence
 	t.kind == "pii.transform"
-	t.subject == e.subject
-	t.observed_at >= e.observed_at
+	s := t.subject
 }
 
-later_clean_scan(e, t) := s if {
-	some s in input.evidence
-	s.kind == "pii.scan"
-	s.subject == e.subject
-	s.observed_at >= t.observed_at
-	clean(s)
+clean_scans_of[s] contains x if {
+	some x in input.evidence
+	x.kind == "pii.scan"
+	clean(x)
+	s := x.subject
 }
+
+later_transform(e) := earliest([t | some t in transforms_of[e.subject]; t.observed_at >= e.observed_at])
+
+later_clean_scan(e, t) := earliest([s | some s in clean_scans_of[e.subject]; s.observed_at >= t.observed_at])
+
+# The earliest of some items (by observed_at, then ledger index); undefined when there are none. Used
+# where several items could answer a lookup, so the function gives one answer, not a conflict.
+earliest(items) := sort([[i.observed_at, i.index, i] | some i in items])[0][2]
 
 occurrences contains o if {
 	some e in input.evidence

@@ -10,21 +10,22 @@ drifting(e) if e.payload.performance.degraded == true
 
 drifted_columns(e) := [c.column | some c in object.get(e.payload, "columns", []); c.drifted == true]
 
-resolved_alert(e) := a if {
+# Alerts grouped by subject in one pass, so a report's lookups do not rescan the evidence.
+alerts_of[s] contains a if {
 	some a in input.evidence
 	a.kind == "monitor.alert"
-	a.subject == e.subject
-	a.observed_at >= e.observed_at
-	object.get(a.payload, "status", "open") in {"closed", "resolved"}
+	s := a.subject
 }
 
-open_alert(e) := a if {
-	some a in input.evidence
-	a.kind == "monitor.alert"
-	a.subject == e.subject
+resolved_alert(e) := earliest([a |
+	some a in alerts_of[e.subject]
 	a.observed_at >= e.observed_at
-	not object.get(a.payload, "status", "open") in {"closed", "resolved"}
-}
+	object.get(a.payload, "status", "open") in {"closed", "resolved"}
+])
+
+# The earliest of some items (by observed_at, then ledger index); undefined when there are none. Used
+# where several items could answer a lookup, so the function gives one answer, not a conflict.
+earliest(items) := sort([[i.observed_at, i.index, i] | some i in items])[0][2]
 
 occurrences contains o if {
 	some e in input.evidence
@@ -59,7 +60,8 @@ occurrences contains o if {
 	drifting(e)
 	not resolved_alert(e)
 	cols := concat(", ", drifted_columns(e))
-	alerts := [a.index | some a in input.evidence; a.kind == "monitor.alert"; a.subject == e.subject; a.observed_at >= e.observed_at]
+	# Oldest first, as in input.evidence.
+	alerts := [x[1] | some x in sort([[a.observed_at, a.index] | some a in object.get(alerts_of, e.subject, set()); a.observed_at >= e.observed_at])]
 	handling := alert_text(alerts)
 	o := {
 		"at": e.observed_at,

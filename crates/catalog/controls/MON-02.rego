@@ -6,14 +6,16 @@ package assay.control
 
 handled := {"acknowledged", "closed", "resolved"}
 
-subjects contains a.subject if {
+# Alerts grouped by subject in one pass over the evidence.
+alerts_of[s] contains a if {
 	some a in input.evidence
 	a.kind == "monitor.alert"
+	s := a.subject
 }
 
 occurrences contains o if {
-	some s in subjects
-	alerts := [a | some a in input.evidence; a.kind == "monitor.alert"; a.subject == s]
+	some s, group in alerts_of
+	alerts := [a | some a in group]
 	open := [a | some a in alerts; not object.get(a.payload, "status", "open") in handled]
 	o := {
 		"at": max([a.observed_at | some a in alerts]),

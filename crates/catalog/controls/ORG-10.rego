@@ -6,10 +6,15 @@ package assay.control
 
 failing(r) := [x.control | some x in object.get(r.payload, "results", []); x.status == "fail"]
 
-logged(r, id) if {
+# Deficiency entries grouped by subject in one pass over the evidence.
+documents_of[s] contains d if {
 	some d in input.evidence
 	d.kind == "manual.document"
-	d.subject == sprintf("deficiency:%s", [id])
+	s := d.subject
+}
+
+logged(r, id) if {
+	some d in documents_of[sprintf("deficiency:%s", [id])]
 	d.observed_at >= r.observed_at
 	d.payload.owner
 }

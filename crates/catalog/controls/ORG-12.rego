@@ -12,12 +12,14 @@ latest contains e if {
 	not newer(e, id)
 }
 
-newer(e, id) if {
+# The highest ledger index of each incident id, computed in one pass.
+records_of[id] contains f.index if {
 	some f in input.evidence
 	f.kind == "incident"
-	f.index > e.index
-	object.get(f.payload, "id", "") == id
+	id := object.get(f.payload, "id", "")
 }
+
+newer(e, id) if max(records_of[id]) > e.index
 
 problems(p) := {x |
 	some x in [

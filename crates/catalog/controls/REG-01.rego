@@ -12,22 +12,28 @@ production(v) if {
 	lower(a) in {"production", "champion", "prod"}
 }
 
-run_of(v) := r if {
+# Runs by run id and commits by id, indexed once, so a version's lookups do not rescan the evidence.
+runs_with_id[id] contains r if {
 	some r in input.evidence
 	r.kind == "mlflow.run"
-	r.payload.run_id == v.payload.run_id
+	id := r.payload.run_id
 }
 
-# Collected commit ids, computed once (a set, so lookups do not rescan the evidence).
-commit_shas := {c.payload.commit | some c in input.evidence; c.kind == "git.commit"}
-
-git_collected if count(commit_shas) > 0
-
-commit_of(sha) := c if {
+commits_with_sha[sha] contains c if {
 	some c in input.evidence
 	c.kind == "git.commit"
-	c.payload.commit == sha
+	sha := c.payload.commit
 }
+
+# A run recorded more than once (collected again after it changed): its newest record counts.
+run_of(v) := r if {
+	rs := runs_with_id[v.payload.run_id]
+	newest := max({x.index | some x in rs})
+	some r in rs
+	r.index == newest
+}
+
+git_collected if count(commits_with_sha) > 0
 
 hashed_inputs(r) := [i | some i in object.get(r.payload, "inputs", []); hashed(i)]
 
@@ -60,7 +66,7 @@ p_known(r) := [sprintf("commit %v is not among the collected git commits", [subs
 	not known_commit(r)
 } else := []
 
-known_commit(r) if commit(r) in commit_shas
+known_commit(r) if commits_with_sha[commit(r)]
 
 p_hash(r) := ["no run input carries a content hash"] if {
 	count(hashed_inputs(r)) == 0
@@ -76,7 +82,7 @@ occurrences contains o if {
 	r := run_of(v)
 	inputs := [object.get(i, "name", "?") | some i in hashed_inputs(r)]
 	o := {"at": v.observed_at, "ok": true, "subject": v.subject,
-		"evidence": array.concat([v.index, r.index], [c.index | c := commit_of(commit(r))]),
+		"evidence": array.concat([v.index, r.index], sort([c.index | some c in commits_with_sha[commit(r)]])),
 		"reason": sprintf("%s traces to run %v, clean commit %v and content-hashed data (%s)", [label(v), r.payload.run_id, substring(r.payload.git.commit, 0, 12), concat(", ", inputs)])}
 }
 

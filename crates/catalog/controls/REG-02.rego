@@ -8,11 +8,12 @@ package assay.control
 scans := [e | some e in input.evidence; e.kind == "model.file_scan"]
 
 # A file scanned again (after it was replaced, or with a new allowlist) is judged by its newest scan.
-superseded(e) if {
-	some later in scans
-	later.subject == e.subject
-	later.observed_at > e.observed_at
+scan_times[s] contains e.observed_at if {
+	some e in scans
+	s := e.subject
 }
+
+superseded(e) if max(scan_times[e.subject]) > e.observed_at
 
 occurrences contains o if {
 	some e in scans

@@ -28,14 +28,16 @@ sees_public(e) if {
 	object.get(e.payload, "public", null) != null
 }
 
-assets contains e.subject if {
+# Grants that show public members, grouped by asset in one pass over the evidence.
+grants_of[a] contains e if {
 	some e in input.evidence
 	sees_public(e)
+	a := e.subject
 }
 
 occurrences contains o if {
-	some a in assets
-	gs := [e | some e in input.evidence; sees_public(e); e.subject == a]
+	some a, group in grants_of
+	gs := [e | some e in group]
 	pub := [e | some e in gs; object.get(e.payload, "public", false) == true]
 	o := {
 		"at": max([e.observed_at | some e in gs]),

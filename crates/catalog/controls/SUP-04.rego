@@ -32,13 +32,28 @@ findings contains f if {
 	is_string(f.payload.first_seen)
 }
 
-newest(target) := max([s.observed_at | some s in scans; s.payload.target == target])
+# Scan times and findings grouped by target in one pass over the evidence.
+scan_times[t] contains s.observed_at if {
+	some s in scans
+	t := s.payload.target
+}
+
+scans_of[t] contains s if {
+	some s in scans
+	t := s.payload.target
+}
+
+findings_of[t] contains f if {
+	some f in findings
+	t := f.payload.target
+}
+
+newest(target) := max(scan_times[target])
 
 occurrences contains o if {
-	some t in {s.payload.target | some s in scans}
+	some t, _ in scan_times
 	at := newest(t)
-	some f in findings
-	f.payload.target == t
+	some f in findings_of[t]
 	f.observed_at == at
 	limit := object.get(deadline_days, f.payload.severity, 30)
 	age := day(at) - day(f.payload.first_seen)
@@ -52,10 +67,9 @@ occurrences contains o if {
 }
 
 occurrences contains o if {
-	some t in {s.payload.target | some s in scans}
+	some t, _ in scan_times
 	at := newest(t)
-	some s in scans
-	s.payload.target == t
+	some s in scans_of[t]
 	s.observed_at == at
 	s.payload.findings == 0
 	o := {

@@ -7,13 +7,19 @@ secret_entities := {"AWS_ACCESS_KEY", "PRIVATE_KEY", "API_TOKEN"}
 
 secrets(e) := {k: v | some k, v in object.get(e.payload, "by_entity", {}); k in secret_entities; v > 0}
 
-rotation(e) := i if {
+# Incidents that rotated credentials, grouped by subject in one pass over the evidence.
+rotations_of[s] contains i if {
 	some i in input.evidence
 	i.kind == "incident"
-	i.subject == e.subject
-	i.observed_at >= e.observed_at
 	i.payload.rotated == true
+	s := i.subject
 }
+
+rotation(e) := earliest([i | some i in rotations_of[e.subject]; i.observed_at >= e.observed_at])
+
+# The earliest of some items (by observed_at, then ledger index); undefined when there are none. Used
+# where several items could answer a lookup, so the function gives one answer, not a conflict.
+earliest(items) := sort([[i.observed_at, i.index, i] | some i in items])[0][2]
 
 occurrences contains o if {
 	some e in input.evidence

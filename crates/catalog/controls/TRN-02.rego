@@ -11,25 +11,36 @@ snapshots contains s if {
 	object.get(s.payload, "action", "snapshot") == "snapshot"
 }
 
-referenced(r) := s if {
+# Snapshots by Merkle root and by NAME@VERSION, failed verifications by name and version: indexed once,
+# so a run's lookups do not rescan the evidence.
+snapshots_with_root[root] contains s if {
 	some s in snapshots
-	some i in object.get(r.payload, "inputs", [])
-	i.content_sha256 == s.payload.merkle_root
+	root := s.payload.merkle_root
 }
 
-referenced(r) := s if {
+snapshots_with_tag[tag] contains s if {
 	some s in snapshots
-	object.get(object.get(r.payload, "tags", {}), "assay.snapshot", "") == sprintf("%s@%s", [s.payload.name, s.payload.version])
+	tag := sprintf("%s@%s", [s.payload.name, s.payload.version])
 }
 
-broken(s) := v if {
+failed_verifications[name][version] contains v if {
 	some v in input.evidence
 	v.kind == "dataset.snapshot"
 	v.payload.action == "verify"
-	v.payload.name == s.payload.name
-	v.payload.version == s.payload.version
 	v.payload.intact == false
+	name := v.payload.name
+	version := v.payload.version
 }
+
+# Every snapshot a run references: each is checked (a run may read several datasets).
+references(r) := {s | some i in object.get(r.payload, "inputs", []); some s in snapshots_with_root[i.content_sha256]} | {s | some s in snapshots_with_tag[object.get(object.get(r.payload, "tags", {}), "assay.snapshot", "")]}
+
+# The earliest verification that found the snapshot changed.
+broken(s) := earliest(failed_verifications[s.payload.name][s.payload.version])
+
+# The earliest of some items (by observed_at, then ledger index); undefined when there are none. Used
+# where several items could answer a lookup, so the function gives one answer, not a conflict.
+earliest(items) := sort([[i.observed_at, i.index, i] | some i in items])[0][2]
 
 runs contains r if {
 	some r in input.evidence
@@ -39,7 +50,7 @@ runs contains r if {
 
 occurrences contains o if {
 	some r in runs
-	s := referenced(r)
+	some s in references(r)
 	not broken(s)
 	o := {"at": r.observed_at, "ok": true, "subject": r.subject, "evidence": [r.index, s.index],
 		"reason": sprintf("run %v trained on snapshot %v@%v (root %v, #%v)", [r.payload.run_id, s.payload.name, s.payload.version, substring(s.payload.merkle_root, 0, 12), s.index])}
@@ -47,7 +58,7 @@ occurrences contains o if {
 
 occurrences contains o if {
 	some r in runs
-	s := referenced(r)
+	some s in references(r)
 	v := broken(s)
 	o := {"at": r.observed_at, "ok": false, "subject": r.subject, "evidence": [r.index, s.index, v.index],
 		"reason": sprintf("run %v trained on snapshot %v@%v, which verification #%v found changed", [r.payload.run_id, s.payload.name, s.payload.version, v.index])}
@@ -55,7 +66,7 @@ occurrences contains o if {
 
 occurrences contains o if {
 	some r in runs
-	not referenced(r)
+	count(references(r)) == 0
 	o := {"at": r.observed_at, "ok": false, "subject": r.subject, "evidence": [r.index],
 		"reason": sprintf("run %v (#%v) references no recorded dataset snapshot by content hash", [object.get(r.payload, "run_id", "?"), r.index])}
 }

@@ -1,6 +1,8 @@
 //! Evaluating controls: scope checks, evidence selection, the Rego run and the status rules.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -129,21 +131,8 @@ impl ControlEngine {
             );
             return Ok(result);
         };
-        let input = json!({
-            "control": {
-                "id": c.id,
-                "frequency": c.frequency.key(),
-                "evidence": c.evidence,
-            },
-            "window": {
-                "mode": match window { Window::At { .. } => "at", Window::Period { .. } => "period" },
-                "from": rfc3339(start),
-                "to": rfc3339(end),
-            },
-            "evidence": sel.current,
-            "scope": scope,
-        });
-        let mut occurrences = self.run(engine.clone(), &input)?;
+        let input = self.input(evidence, scope, window, start, end, &sel)?;
+        let mut occurrences = self.run(engine.clone(), input)?;
         occurrences.retain(|o| o.at <= end);
         occurrences.sort_by(|a, b| a.at.cmp(&b.at).then(a.reason.cmp(&b.reason)));
 
@@ -206,29 +195,81 @@ impl ControlEngine {
         Ok(result)
     }
 
+    fn eval_err(&self, message: String) -> EngineError {
+        EngineError::Evaluate {
+            control: self.control.id.clone(),
+            path: self.path.clone(),
+            message,
+        }
+    }
+
+    /// The module's input, built as a Rego value: the small parts through JSON, the evidence from the
+    /// values the evidence set shares between controls.
+    fn input(
+        &self,
+        evidence: &EvidenceSet,
+        scope: &ScopeView,
+        window: Window,
+        start: Timestamp,
+        end: Timestamp,
+        sel: &Selection<'_>,
+    ) -> Result<regorus::Value, EngineError> {
+        let c = &self.control;
+        let head = json!({
+            "control": {
+                "id": c.id,
+                "frequency": c.frequency.key(),
+                "evidence": c.evidence,
+            },
+            "window": {
+                "mode": match window { Window::At { .. } => "at", Window::Period { .. } => "period" },
+                "from": rfc3339(start),
+                "to": rfc3339(end),
+            },
+            "scope": scope,
+        });
+        let mut values: BTreeMap<&str, &[regorus::Value]> = BTreeMap::new();
+        for kind in &c.evidence {
+            let v = evidence.rego_values(kind).map_err(|e| self.eval_err(e))?;
+            values.insert(kind.as_str(), v);
+        }
+        let mut list = Vec::with_capacity(sel.current.len());
+        for p in &sel.current {
+            let v = values
+                .get(p.item.kind.as_str())
+                .and_then(|v| v.get(p.pos))
+                .ok_or_else(|| self.eval_err(format!("item #{} has no value", p.item.index)))?;
+            list.push(v.clone());
+        }
+        let mut input = crate::input::json(&head).map_err(|e| self.eval_err(e))?;
+        input
+            .as_object_mut()
+            .map_err(|e| self.eval_err(e.to_string()))?
+            .insert(regorus::Value::from("evidence"), regorus::Value::from(list));
+        Ok(input)
+    }
+
     fn run(
         &self,
         mut engine: regorus::Engine,
-        input: &Value,
+        input: regorus::Value,
     ) -> Result<Vec<Occurrence>, EngineError> {
         let c = &self.control;
-        let eval_err = |message: String| EngineError::Evaluate {
-            control: c.id.clone(),
-            path: self.path.clone(),
-            message,
-        };
-        let input_text = serde_json::to_string(input).map_err(|e| eval_err(e.to_string()))?;
-        let value =
-            regorus::Value::from_json_str(&input_text).map_err(|e| eval_err(e.to_string()))?;
-        engine.set_input(value);
+        engine.set_input(input);
         let out = engine
             .eval_rule("data.assay.control.occurrences".to_owned())
-            .map_err(|e| eval_err(e.to_string()))?;
+            .map_err(|e| self.eval_err(e.to_string()))?;
         if out == regorus::Value::Undefined {
             return Ok(Vec::new());
         }
-        let text = out.to_json_str().map_err(|e| eval_err(e.to_string()))?;
-        let raw: Value = serde_json::from_str(&text).map_err(|e| eval_err(e.to_string()))?;
+        if let Some(list) = crate::input::occurrences(&out) {
+            return Ok(list);
+        }
+        // Something breaks the contract: go through JSON, whose errors name the field.
+        let text = out
+            .to_json_str()
+            .map_err(|e| self.eval_err(e.to_string()))?;
+        let raw: Value = serde_json::from_str(&text).map_err(|e| self.eval_err(e.to_string()))?;
         let Value::Array(list) = raw else {
             return Err(EngineError::Output {
                 control: c.id.clone(),
@@ -286,58 +327,91 @@ fn dedup(mut v: Vec<&str>) -> Vec<&str> {
     v
 }
 
+/// An item a control sees, with its position in its kind's list.
+struct Picked<'a> {
+    item: &'a Item,
+    pos: usize,
+}
+
 /// The evidence a control sees, and what was set aside.
-struct Selection {
+struct Selection<'a> {
     /// Items in the window, in scope and not expired.
-    current: Vec<Item>,
+    current: Vec<Picked<'a>>,
     /// Newest item observed before the window.
-    older: Option<Item>,
+    older: Option<&'a Item>,
     /// Manual items in the window that expired before its end.
-    expired: Vec<Item>,
+    expired: Vec<&'a Item>,
     /// Items about out-of-scope components.
     out_of_scope: usize,
 }
 
-fn select(
+fn select<'a>(
     c: &Control,
-    evidence: &EvidenceSet,
+    evidence: &'a EvidenceSet,
     scope: &ScopeView,
     start: Timestamp,
     end: Timestamp,
-) -> Selection {
+) -> Selection<'a> {
     let mut sel = Selection {
         current: Vec::new(),
         older: None,
         expired: Vec::new(),
         out_of_scope: 0,
     };
+    let excluded: Vec<&str> = scope
+        .components
+        .iter()
+        .filter(|k| !k.in_scope)
+        .map(|k| k.id.as_str())
+        .collect();
+    // Only the first component with an id counts, as `ScopeView::component` finds it.
+    let out_of_scope = |subject: &str| {
+        !excluded.is_empty() && scope.component(subject).is_some_and(|k| !k.in_scope)
+    };
+    // Each kind's list is in `observed_at` order: the window is a slice of it. What lies before the
+    // window (stale, expired, out of scope) only matters when nothing is inside it.
     for kind in &c.evidence {
-        for item in evidence.of_kind(kind) {
-            if item.observed_at > end {
-                continue;
-            }
-            if scope.component(&item.subject).is_some_and(|k| !k.in_scope) {
+        let list = evidence.of_kind(kind);
+        // Reference kinds are read from the beginning: the window bounds only the population.
+        let lo = if c.reference.contains(kind) {
+            0
+        } else {
+            list.partition_point(|i| i.observed_at < start)
+        };
+        let hi = list.partition_point(|i| i.observed_at <= end);
+        for (pos, item) in list.iter().enumerate().take(hi).skip(lo) {
+            if out_of_scope(&item.subject) {
                 sel.out_of_scope += 1;
-                continue;
+            } else if item.expires_at.is_some_and(|x| x <= end) {
+                sel.expired.push(item);
+            } else {
+                sel.current.push(Picked { item, pos });
             }
-            if item.expires_at.is_some_and(|x| x <= end) {
-                sel.expired.push(item.clone());
-                continue;
-            }
-            if item.observed_at < start && !c.reference.contains(kind) {
-                if sel
-                    .older
-                    .as_ref()
-                    .is_none_or(|o| o.observed_at < item.observed_at)
-                {
-                    sel.older = Some(item.clone());
-                }
-                continue;
-            }
-            sel.current.push(item.clone());
         }
     }
-    sel.current.sort_by_key(|i| (i.observed_at, i.index));
+    if sel.current.is_empty() {
+        // Nothing in the window: go over everything up to its end, in the same order as above, for
+        // the stale, expired and out-of-scope items the reason names.
+        sel.expired.clear();
+        sel.out_of_scope = 0;
+        for kind in &c.evidence {
+            let list = evidence.of_kind(kind);
+            let hi = list.partition_point(|i| i.observed_at <= end);
+            for item in &list[..hi] {
+                if out_of_scope(&item.subject) {
+                    sel.out_of_scope += 1;
+                } else if item.expires_at.is_some_and(|x| x <= end) {
+                    sel.expired.push(item);
+                } else if item.observed_at < start
+                    && sel.older.is_none_or(|o| o.observed_at < item.observed_at)
+                {
+                    sel.older = Some(item);
+                }
+            }
+        }
+    }
+    sel.current
+        .sort_by_key(|p| (p.item.observed_at, p.item.index));
     sel
 }
 
@@ -346,7 +420,7 @@ fn date(ts: Timestamp) -> String {
 }
 
 /// Why nothing could be assessed: stale, source not configured or missing.
-fn unseen_reason(c: &Control, scope: &ScopeView, sel: &Selection, start: Timestamp) -> String {
+fn unseen_reason(c: &Control, scope: &ScopeView, sel: &Selection<'_>, start: Timestamp) -> String {
     if let Some(x) = sel.expired.iter().max_by_key(|i| i.expires_at) {
         return format!(
             "stale: {} #{} ({}) expired on {}",
@@ -433,7 +507,7 @@ pub fn evaluate(
     evaluate_with(catalog, &[], evidence, scope, window)
 }
 
-/// Evaluate every control of the catalog and then the workspace's own controls.
+/// Evaluate every control of the catalog and then the workspace's own controls, on every core.
 pub fn evaluate_with(
     catalog: &Catalog,
     custom: &[ControlEngine],
@@ -441,14 +515,92 @@ pub fn evaluate_with(
     scope: &ScopeView,
     window: Window,
 ) -> Result<Report, EngineError> {
-    let mut results = Vec::with_capacity(catalog.controls.len() + custom.len());
-    for control in &catalog.controls {
-        let engine = ControlEngine::builtin(control)?;
-        results.push(engine.evaluate(evidence, scope, window)?);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    evaluate_on(threads, catalog, custom, evidence, scope, window)
+}
+
+/// [`evaluate_with`] on at most `threads` threads. Results are in catalog order (then the custom
+/// controls) whatever the number of threads; on errors, the first control's error in that order.
+pub fn evaluate_on(
+    threads: usize,
+    catalog: &Catalog,
+    custom: &[ControlEngine],
+    evidence: &EvidenceSet,
+    scope: &ScopeView,
+    window: Window,
+) -> Result<Report, EngineError> {
+    enum Task<'a> {
+        Builtin(&'a Control),
+        Custom(Box<ControlEngine>),
     }
-    for engine in custom {
-        results.push(engine.evaluate(evidence, scope, window)?);
+    impl Task<'_> {
+        fn control(&self) -> &Control {
+            match self {
+                Task::Builtin(c) => c,
+                Task::Custom(e) => e.control(),
+            }
+        }
     }
+    // A regorus engine may move between threads but not be shared: each custom control is cloned
+    // into its task.
+    let tasks: Vec<Task<'_>> = catalog
+        .controls
+        .iter()
+        .map(Task::Builtin)
+        .chain(custom.iter().map(|e| Task::Custom(Box::new(e.clone()))))
+        .collect();
+    let run = |t: &Task<'_>| match t {
+        Task::Builtin(control) => {
+            ControlEngine::builtin(control)?.evaluate(evidence, scope, window)
+        }
+        Task::Custom(engine) => engine.evaluate(evidence, scope, window),
+    };
+    let threads = threads.clamp(1, tasks.len().max(1));
+    let outcomes: Vec<Result<ControlResult, EngineError>> = if threads == 1 {
+        tasks.iter().map(run).collect()
+    } else {
+        // Largest first (by the evidence each control reads), so no long control starts last.
+        let weight = |t: &Task<'_>| -> usize {
+            t.control()
+                .evidence
+                .iter()
+                .map(|k| evidence.of_kind(k).len())
+                .sum()
+        };
+        let mut order: Vec<usize> = (0..tasks.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(weight(&tasks[i])));
+        let n = tasks.len();
+        let queue: Vec<Mutex<Option<Task<'_>>>> =
+            tasks.into_iter().map(|t| Mutex::new(Some(t))).collect();
+        let next = AtomicUsize::new(0);
+        let done: Vec<Vec<(usize, Result<ControlResult, EngineError>)>> = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut mine = Vec::new();
+                        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                            let task = queue[i].lock().ok().and_then(|mut t| t.take());
+                            if let Some(task) = task {
+                                mine.push((i, run(&task)));
+                            }
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        let mut slots: Vec<Option<Result<ControlResult, EngineError>>> =
+            (0..n).map(|_| None).collect();
+        for (i, r) in done.into_iter().flatten() {
+            slots[i] = Some(r);
+        }
+        slots.into_iter().flatten().collect()
+    };
+    let results = outcomes.into_iter().collect::<Result<Vec<_>, _>>()?;
     Ok(report(catalog, scope, window, results))
 }
 

@@ -17,6 +17,7 @@
 mod cases;
 mod custom;
 mod eval;
+mod input;
 mod model;
 mod period;
 mod render;
@@ -24,7 +25,7 @@ mod sample;
 
 pub use cases::{CaseOutcome, run_cases};
 pub use custom::{CustomControl, load_custom_controls};
-pub use eval::{ControlEngine, evaluate, evaluate_with};
+pub use eval::{ControlEngine, evaluate, evaluate_on, evaluate_with};
 pub use model::{
     CategoryReadiness, ComponentView, ControlResult, Counts, CriterionStatus, EvidenceSet,
     Exception, ExclusionView, Item, Occurrence, PeriodResult, Report, ScopeView, Status, TeamView,

@@ -1,6 +1,7 @@
 //! The engine's values: evidence items as the engine sees them, the scope, results and reports.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -87,6 +88,9 @@ impl From<&StoredItem> for Item {
 #[derive(Debug, Clone, Default)]
 pub struct EvidenceSet {
     by_kind: BTreeMap<String, Vec<Item>>,
+    /// Each kind's items as Rego values (same order), built once, the first time a control's test reads
+    /// the kind, and shared by every control (and thread) after that.
+    rego: BTreeMap<String, OnceLock<Result<Vec<regorus::Value>, String>>>,
 }
 
 impl EvidenceSet {
@@ -95,10 +99,21 @@ impl EvidenceSet {
         for item in items {
             set.by_kind.entry(item.kind.clone()).or_default().push(item);
         }
-        for list in set.by_kind.values_mut() {
+        for (kind, list) in &mut set.by_kind {
             list.sort_by_key(|i| (i.observed_at, i.index));
+            set.rego.insert(kind.clone(), OnceLock::new());
         }
         set
+    }
+
+    /// The items of one kind as Rego values, in the order of [`EvidenceSet::of_kind`].
+    pub(crate) fn rego_values(&self, kind: &str) -> Result<&[regorus::Value], String> {
+        let Some(cell) = self.rego.get(kind) else {
+            return Ok(&[]);
+        };
+        cell.get_or_init(|| crate::input::items(self.of_kind(kind)))
+            .as_deref()
+            .map_err(Clone::clone)
     }
 
     /// Items of one kind, oldest first.
