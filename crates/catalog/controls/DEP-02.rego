@@ -20,39 +20,32 @@ model_of(e) := m if {
 	is_string(m)
 } else := trim_prefix(e.subject, "model:")
 
-# model@version -> the newest registration, and commit:path -> the newest LFS pointer, built once (a key seen
-# twice keeps the item with the highest ledger index, so duplicates never conflict).
-reg_key(r) := sprintf("%s@%s", [lower(r.payload.artifact), r.payload.version])
-
-registrations := [r |
+# Registrations by model@version and LFS pointers by commit:path, indexed once; where a key has several
+# items, the one with the highest ledger index counts.
+registrations[k] contains r if {
 	some r in input.evidence
 	r.kind == "gto.registration"
 	r.payload.action == "register"
 	is_string(r.payload.version)
-]
-
-registered := {k: r |
-	some k in {reg_key(x) | some x in registrations}
-	newest := max([x.index | some x in registrations; reg_key(x) == k])
-	some r in registrations
-	r.index == newest
+	k := sprintf("%s@%s", [lower(r.payload.artifact), r.payload.version])
 }
 
-ptr_key(p) := sprintf("%s:%s", [lower(p.payload.commit), p.payload.path])
+pointers[k] contains p if {
+	some p in input.evidence
+	p.kind == "lfs.pointer"
+	k := sprintf("%s:%s", [lower(p.payload.commit), p.payload.path])
+}
 
-lfs := [p | some p in input.evidence; p.kind == "lfs.pointer"]
-
-pointers := {k: p |
-	some k in {ptr_key(x) | some x in lfs}
-	newest := max([x.index | some x in lfs; ptr_key(x) == k])
-	some p in lfs
-	p.index == newest
+last(items) := x[1] if {
+	sorted := sort([[i.index, i] | some i in items])
+	count(sorted) > 0
+	x := sorted[count(sorted) - 1]
 }
 
 # The registered content hash of the deployment's version, with the items that establish it.
 approved(d) := {"digest": lower(p.payload.oid), "evidence": [r.index, p.index], "tag": r.payload.tag} if {
-	r := registered[sprintf("%s@%v", [lower(model_of(d)), d.payload.version])]
-	p := pointers[sprintf("%s:%s", [lower(r.payload.commit), r.payload.artifact_path])]
+	r := last(registrations[sprintf("%s@%v", [lower(model_of(d)), d.payload.version])])
+	p := last(pointers[sprintf("%s:%s", [lower(r.payload.commit), r.payload.artifact_path])])
 }
 
 label(d) := sprintf("%s %v to %s on %s", [d.subject, d.payload.version, d.payload.environment, substring(d.observed_at, 0, 10)])

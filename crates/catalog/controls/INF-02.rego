@@ -7,34 +7,19 @@
 # in sequence or time, or a broken root chain, fails with the interval whose calls are unaccounted for.
 package assay.control
 
-batches(g) := [b | some b in input.evidence; b.kind == "gateway.audit_batch"; b.subject == g]
-
-gateways := {b.subject | some b in input.evidence; b.kind == "gateway.audit_batch"}
-
-# The batch of gateway g with sequence number n - 1 (the newest record when it was stored twice).
-previous(g, b) := p if {
-	ps := [x | some x in batches(g); x.payload.batch == b.payload.batch - 1]
-	count(ps) > 0
-	newest := max([x.index | some x in ps])
-	some p in ps
-	p.index == newest
+# Batches per gateway, indexed once, then in sequence order (ties: ledger index).
+by_gateway[g] contains b if {
+	some b in input.evidence
+	b.kind == "gateway.audit_batch"
+	g := b.subject
 }
 
-# The newest batch of g with a lower sequence number than b (to name a gap).
-before(g, b) := p if {
-	ps := [x | some x in batches(g); x.payload.batch < b.payload.batch]
-	count(ps) > 0
-	top := max([x.payload.batch | some x in ps])
-	some p in ps
-	p.payload.batch == top
-}
-
-first(g, b) if not before(g, b)
+chain(g) := [x[2] | some x in sort([[b.payload.batch, b.index, b] | some b in by_gateway[g]])]
 
 occurrences contains o if {
-	some g in gateways
-	some b in batches(g)
-	first(g, b)
+	some g, _ in by_gateway
+	c := chain(g)
+	b := c[0]
 	o := {
 		"at": b.observed_at, "ok": true, "subject": g, "evidence": [b.index],
 		"reason": sprintf("%s: batch %v (%v calls, %s to %s) is the first in the window", [g, b.payload.batch, object.get(b.payload, "records", "?"), b.payload.from, b.payload.to]),
@@ -42,9 +27,11 @@ occurrences contains o if {
 }
 
 occurrences contains o if {
-	some g in gateways
-	some b in batches(g)
-	p := before(g, b)
+	some g, _ in by_gateway
+	c := chain(g)
+	some i, b in c
+	i > 0
+	p := c[i - 1]
 	ps := problems(p, b)
 	o := {
 		"at": b.observed_at, "ok": count(ps) == 0, "subject": g, "evidence": [p.index, b.index],

@@ -26,23 +26,26 @@ model_of(e) := m if {
 
 key(e) := sprintf("%s@%v", [lower(model_of(e)), e.payload.version])
 
-# Evaluations per model@version, built once.
-evaluated := {key(e) | some e in input.evidence; e.kind == "model.evaluation"}
-
-evaluations := {k: [e | some e in input.evidence; e.kind == "model.evaluation"; key(e) == k] | some k in evaluated}
-
-before(d) := [e | some e in object.get(evaluations, key(d), []); e.observed_at <= d.observed_at]
-
-after(d) := [e | some e in object.get(evaluations, key(d), []); e.observed_at > d.observed_at]
-
-# The evaluation in force at the deployment: the newest recorded at or before it (ties: highest index).
-in_force(d) := e if {
-	es := before(d)
-	count(es) > 0
-	newest := max([sprintf("%s#%020d", [x.observed_at, x.index]) | some x in es])
-	some e in es
-	sprintf("%s#%020d", [e.observed_at, e.index]) == newest
+# Evaluations per model@version, indexed once.
+evaluations[k] contains e if {
+	some e in input.evidence
+	e.kind == "model.evaluation"
+	k := key(e)
 }
+
+before(d) := [e | some e in evaluations[key(d)]; e.observed_at <= d.observed_at]
+
+after(d) := [x[2] | some x in sort([[e.observed_at, e.index, e] | some e in evaluations[key(d)]; e.observed_at > d.observed_at])]
+
+# The newest of some items (by observed_at, then ledger index); undefined when there are none.
+newest(items) := x[2] if {
+	sorted := sort([[i.observed_at, i.index, i] | some i in items])
+	count(sorted) > 0
+	x := sorted[count(sorted) - 1]
+}
+
+# The evaluation in force at the deployment: the newest recorded at or before it.
+in_force(d) := newest(before(d))
 
 metric_ok(m) if {
 	object.get(m, "direction", "min") == "max"
