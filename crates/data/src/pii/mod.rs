@@ -159,11 +159,11 @@ impl Layout {
             LayoutKind::Csv => {
                 let mut quoted = false;
                 let mut idx = 0;
-                for &c in &line[..at] {
-                    match c {
-                        b'"' => quoted = !quoted,
-                        b',' if !quoted => idx += 1,
-                        _ => {}
+                for k in memchr::memchr2_iter(b'"', b',', &line[..at]) {
+                    if line[k] == b'"' {
+                        quoted = !quoted;
+                    } else if !quoted {
+                        idx += 1;
                     }
                 }
                 while self.names.len() <= idx {
@@ -315,7 +315,8 @@ pub fn findings_in(
 fn block_findings(block: &[u8], layout: &mut Layout, min: f64) -> Vec<(Finding, Option<usize>)> {
     let mut raw = Vec::new();
     scan::scan(block, &mut raw);
-    raw.sort_unstable_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+    // A stable sort: the passes each emit in order, and the merge of those runs is linear.
+    raw.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
     let mut out = Vec::with_capacity(raw.len());
     let mut last_end = 0;
     for mut f in raw {

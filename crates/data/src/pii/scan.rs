@@ -51,26 +51,7 @@ impl Entity {
 
     /// Words that raise confidence when they appear just before a finding or name its column.
     pub fn context(self) -> &'static [&'static str] {
-        match self {
-            Entity::EmailAddress => &["email", "e-mail", "mail"],
-            Entity::PhoneNumber => &[
-                "phone",
-                "telephone",
-                "cell",
-                "mobile",
-                "call",
-                "tel:",
-                "fax",
-            ],
-            Entity::CreditCard => &["credit", "card", "visa", "mastercard", "amex", "pan"],
-            Entity::IbanCode => &["iban", "bank", "account"],
-            Entity::UsSsn => &["ssn", "social security", "social"],
-            Entity::IpAddress => &["ip", "ipv4", "ipv6", "address", "host"],
-            Entity::Crypto => &["wallet", "btc", "bitcoin", "crypto", "eth", "ethereum"],
-            Entity::AwsAccessKey => &["aws", "access_key", "access key", "akid"],
-            Entity::PrivateKey => &["key"],
-            Entity::ApiToken => &["token", "secret", "api_key", "apikey", "bearer"],
-        }
+        CONTEXT[self as usize]
     }
 
     pub const ALL: [Entity; 10] = [
@@ -85,6 +66,73 @@ impl Entity {
         Entity::PrivateKey,
         Entity::ApiToken,
     ];
+}
+
+/// Context words per entity, in [`Entity::ALL`] order (lower-case ASCII, at least two bytes each).
+const CONTEXT: [&[&str]; 10] = [
+    &["email", "e-mail", "mail"],
+    &[
+        "phone",
+        "telephone",
+        "cell",
+        "mobile",
+        "call",
+        "tel:",
+        "fax",
+    ],
+    &["credit", "card", "visa", "mastercard", "amex", "pan"],
+    &["iban", "bank", "account"],
+    &["ssn", "social security", "social"],
+    &["ip", "ipv4", "ipv6", "address", "host"],
+    &["wallet", "btc", "bitcoin", "crypto", "eth", "ethereum"],
+    &["aws", "access_key", "access key", "akid"],
+    &["key"],
+    &["token", "secret", "api_key", "apikey", "bearer"],
+];
+
+/// Bit `k` of `CONTEXT_BYTES[0][b]` (`[1][b]`) is set when a context word of entity `k` (in [`Entity::ALL`]
+/// order) has `b` as its first (second) byte, in either case: a window position whose two bytes do not both
+/// carry the entity's bit cannot start one of its words.
+static CONTEXT_BYTES: [[u16; 256]; 2] = {
+    let mut t = [[0u16; 256]; 2];
+    let mut e = 0;
+    while e < CONTEXT.len() {
+        let mut k = 0;
+        while k < CONTEXT[e].len() {
+            let w = CONTEXT[e][k].as_bytes();
+            let mut i = 0;
+            while i < 2 {
+                t[i][w[i] as usize] |= 1 << e;
+                t[i][w[i].to_ascii_uppercase() as usize] |= 1 << e;
+                i += 1;
+            }
+            k += 1;
+        }
+        e += 1;
+    }
+    t
+};
+
+/// Whether a context word of `entity` occurs in `hay`, ignoring ASCII case.
+fn has_context_word(hay: &[u8], entity: Entity) -> bool {
+    let bit = 1u16 << entity as usize;
+    let words = entity.context();
+    for j in 0..hay.len().saturating_sub(1) {
+        if CONTEXT_BYTES[0][hay[j] as usize] & CONTEXT_BYTES[1][hay[j + 1] as usize] & bit != 0 {
+            let rest = &hay[j..];
+            let hit = words.iter().any(|w| {
+                rest.len() >= w.len()
+                    && rest
+                        .iter()
+                        .zip(w.as_bytes())
+                        .all(|(a, b)| a.to_ascii_lowercase() == *b)
+            });
+            if hit {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// One match: byte range in the scanned text and a confidence in (0, 1].
@@ -666,8 +714,7 @@ fn known_tld(tld: &[u8]) -> bool {
         b"solutions",
         b"global",
     ];
-    let lower: Vec<u8> = tld.iter().map(u8::to_ascii_lowercase).collect();
-    lower.len() == 2 || GENERIC.contains(&lower.as_slice())
+    tld.len() == 2 || GENERIC.iter().any(|g| g.eq_ignore_ascii_case(tld))
 }
 
 fn private_keys(text: &[u8], out: &mut Vec<Finding>) {
@@ -725,27 +772,10 @@ pub fn boost(f: &mut Finding, before: &[u8], column_mask: u16) {
     if f.score >= 1.0 {
         return;
     }
-    let bit = Entity::ALL
-        .iter()
-        .position(|e| *e == f.entity)
-        .map_or(0, |k| 1u16 << k);
+    let bit = 1u16 << f.entity as usize;
     let mut hit = column_mask & bit != 0;
     if !hit {
-        let mut buf = [0u8; 48];
-        let n = before.len().min(48);
-        for (d, s) in buf.iter_mut().zip(&before[before.len() - n..]) {
-            *d = s.to_ascii_lowercase();
-        }
-        let hay = &buf[..n];
-        hit = f.entity.context().iter().any(|w| {
-            let w = w.as_bytes();
-            if w.len() < 2 || w.len() > hay.len() {
-                return false;
-            }
-            let (a, b) = (w[0], w[1]);
-            (0..=hay.len() - w.len())
-                .any(|j| hay[j] == a && hay[j + 1] == b && hay[j + 2..j + w.len()] == w[2..])
-        });
+        hit = has_context_word(&before[before.len().saturating_sub(48)..], f.entity);
     }
     if hit {
         f.score = (f.score + 0.35).clamp(0.4, 1.0);
