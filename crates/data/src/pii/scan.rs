@@ -90,20 +90,28 @@ const CONTEXT: [&[&str]; 10] = [
     &["token", "secret", "api_key", "apikey", "bearer"],
 ];
 
-/// Bit `k` of `CONTEXT_BYTES[0][b]` (`[1][b]`) is set when a context word of entity `k` (in [`Entity::ALL`]
-/// order) has `b` as its first (second) byte, in either case: a window position whose two bytes do not both
-/// carry the entity's bit cannot start one of its words.
-static CONTEXT_BYTES: [[u16; 256]; 2] = {
-    let mut t = [[0u16; 256]; 2];
+/// Bit `k` of `CONTEXT_BYTES[i][b]` is set when a context word of entity `k` (in [`Entity::ALL`] order) has
+/// `b` as its byte `i` (`i` < 3), in either case, or is shorter than `i + 1` bytes: a window position whose
+/// next three bytes do not all carry the entity's bit cannot start one of its words.
+static CONTEXT_BYTES: [[u16; 256]; 3] = {
+    let mut t = [[0u16; 256]; 3];
     let mut e = 0;
     while e < CONTEXT.len() {
         let mut k = 0;
         while k < CONTEXT[e].len() {
             let w = CONTEXT[e][k].as_bytes();
             let mut i = 0;
-            while i < 2 {
-                t[i][w[i] as usize] |= 1 << e;
-                t[i][w[i].to_ascii_uppercase() as usize] |= 1 << e;
+            while i < 3 {
+                if i < w.len() {
+                    t[i][w[i] as usize] |= 1 << e;
+                    t[i][w[i].to_ascii_uppercase() as usize] |= 1 << e;
+                } else {
+                    let mut b = 0;
+                    while b < 256 {
+                        t[i][b] |= 1 << e;
+                        b += 1;
+                    }
+                }
                 i += 1;
             }
             k += 1;
@@ -113,26 +121,34 @@ static CONTEXT_BYTES: [[u16; 256]; 2] = {
     t
 };
 
-/// Whether a context word of `entity` occurs in `hay`, ignoring ASCII case.
-fn has_context_word(hay: &[u8], entity: Entity) -> bool {
+/// Whether a context word of `entity` occurs in `window` (at most 48 bytes), ignoring ASCII case. A
+/// branch-free pass over the three-byte filter first; the words are compared only when it lets one through.
+fn has_context_word(window: &[u8], entity: Entity) -> bool {
     let bit = 1u16 << entity as usize;
-    let words = entity.context();
-    for j in 0..hay.len().saturating_sub(1) {
-        if CONTEXT_BYTES[0][hay[j] as usize] & CONTEXT_BYTES[1][hay[j + 1] as usize] & bit != 0 {
-            let rest = &hay[j..];
-            let hit = words.iter().any(|w| {
-                rest.len() >= w.len()
-                    && rest
-                        .iter()
-                        .zip(w.as_bytes())
-                        .all(|(a, b)| a.to_ascii_lowercase() == *b)
-            });
-            if hit {
-                return true;
-            }
-        }
+    let n = window.len().min(48);
+    // Zero padding: a third byte past the end carries only the bits of two-byte words.
+    let mut buf = [0u8; 50];
+    buf[..n].copy_from_slice(&window[..n]);
+    let mut seen = 0u16;
+    for j in 0..n.saturating_sub(1) {
+        seen |= CONTEXT_BYTES[0][buf[j] as usize]
+            & CONTEXT_BYTES[1][buf[j + 1] as usize]
+            & CONTEXT_BYTES[2][buf[j + 2] as usize];
     }
-    false
+    if seen & bit == 0 {
+        return false;
+    }
+    let hay = &window[..n];
+    let words = entity.context();
+    (0..n).any(|j| {
+        words.iter().any(|w| {
+            hay.len() - j >= w.len()
+                && hay[j..]
+                    .iter()
+                    .zip(w.as_bytes())
+                    .all(|(a, b)| a.to_ascii_lowercase() == *b)
+        })
+    })
 }
 
 /// One match: byte range in the scanned text and a confidence in (0, 1].
