@@ -13,7 +13,7 @@
 //! or `whole`) runs only that phase, e.g. under `perf record`.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use assay_data::pii::{self, ScanOptions};
@@ -30,7 +30,7 @@ fn best(runs: usize, mut f: impl FnMut() -> u64) -> (f64, u64) {
 }
 
 /// Calls `each` on blocks of whole lines of about 8 MB, as the scanner reads them.
-fn blocks(path: &PathBuf, each: &mut dyn FnMut(&[u8])) {
+fn blocks(path: &Path, each: &mut dyn FnMut(&[u8])) {
     let mut file = std::fs::File::open(path).expect("open");
     let mut buf = vec![0u8; 8 << 20];
     let mut len = 0;
