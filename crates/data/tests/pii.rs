@@ -193,3 +193,70 @@ proptest! {
         let _ = pii::findings_in(s.as_bytes(), None, false, 0.0);
     }
 }
+
+#[test]
+fn context_words_match_inside_words_in_any_case_within_48_bytes() {
+    let score = |text: &str| {
+        pii::findings_in(text.as_bytes(), None, false, 0.0)[0]
+            .0
+            .score
+    };
+    assert!((score("nothing (415) 555-2671") - 0.4).abs() < 1e-12);
+    assert!((score("CANCELLED (415) 555-2671") - 0.75).abs() < 1e-12); // "cell"
+    let far = format!("phone {} (415) 555-2671", "x".repeat(48));
+    assert!((score(&far) - 0.4).abs() < 1e-12, "too far before");
+}
+
+/// Context words, their parts and look-alikes, in several cases, for building windows.
+const PIECES: &[&str] = &[
+    "PHONE",
+    "tel:",
+    "Cell",
+    "ip",
+    "ssn",
+    "Social Security",
+    "e-mail",
+    "iban",
+    "wallet",
+    "access key",
+    "API_KEY",
+    "x",
+    " ",
+    "te",
+    "ca",
+    "soc",
+    "\0",
+    "é",
+];
+
+/// The same rule written plainly: a context word of the entity occurs in the lower-cased last 48 bytes.
+fn boosted_plainly(entity: Entity, before: &[u8]) -> bool {
+    let hay: Vec<u8> = before[before.len().saturating_sub(48)..]
+        .iter()
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    entity
+        .context()
+        .iter()
+        .any(|w| hay.windows(w.len()).any(|x| x == w.as_bytes()))
+}
+
+proptest! {
+    #[test]
+    fn boost_matches_the_plain_rule(
+        parts in proptest::collection::vec(
+            prop_oneof![
+                proptest::sample::select(PIECES.to_vec()).prop_map(String::from),
+                "[a-zA-Z:_ -]{1,4}",
+            ],
+            0..24,
+        ),
+        k in 0usize..10,
+    ) {
+        let before = parts.concat();
+        let entity = Entity::ALL[k];
+        let mut f = pii::Finding { entity, start: 0, end: 1, score: 0.05 };
+        pii::scan::boost(&mut f, before.as_bytes(), 0);
+        prop_assert_eq!(f.score > 0.05, boosted_plainly(entity, before.as_bytes()), "{:?} {:?}", entity, before);
+    }
+}

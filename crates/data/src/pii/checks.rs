@@ -384,11 +384,10 @@ pub fn ipv4(s: &[u8]) -> bool {
         Some(p) => (&s[..p], Some(&s[p + 1..])),
         None => (s, None),
     };
-    let parts: Vec<&[u8]> = addr.split(|&c| c == b'.').collect();
-    if parts.len() != 4 {
+    if addr.iter().filter(|&&c| c == b'.').count() != 3 {
         return false;
     }
-    for p in parts {
+    for p in addr.split(|&c| c == b'.') {
         if p.is_empty()
             || p.len() > 3
             || !p.iter().all(u8::is_ascii_digit)
@@ -422,9 +421,8 @@ pub fn ipv6(s: &[u8]) -> bool {
         return false;
     }
     let mut groups = 0;
-    let parts: Vec<&[u8]> = s.split(|&c| c == b':').collect();
-    let n = parts.len();
-    for (i, p) in parts.iter().enumerate() {
+    let n = s.iter().filter(|&&c| c == b':').count() + 1;
+    for (i, p) in s.split(|&c| c == b':').enumerate() {
         if p.is_empty() {
             continue;
         }

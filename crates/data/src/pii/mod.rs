@@ -153,24 +153,29 @@ impl Layout {
         i
     }
 
+    /// The CSV column with index `idx`, named `column_N` past the header's end.
+    fn csv_column(&mut self, idx: usize) -> usize {
+        while self.names.len() <= idx {
+            let n = format!("column_{}", self.names.len() + 1);
+            self.intern(n.as_bytes());
+        }
+        idx
+    }
+
     /// The column holding byte `at` of `line`.
     fn column_at(&mut self, line: &[u8], at: usize) -> Option<usize> {
         match self.kind {
             LayoutKind::Csv => {
                 let mut quoted = false;
                 let mut idx = 0;
-                for &c in &line[..at] {
-                    match c {
-                        b'"' => quoted = !quoted,
-                        b',' if !quoted => idx += 1,
-                        _ => {}
+                for k in memchr::memchr2_iter(b'"', b',', &line[..at]) {
+                    if line[k] == b'"' {
+                        quoted = !quoted;
+                    } else if !quoted {
+                        idx += 1;
                     }
                 }
-                while self.names.len() <= idx {
-                    let n = format!("column_{}", self.names.len() + 1);
-                    self.intern(n.as_bytes());
-                }
-                Some(idx)
+                Some(self.csv_column(idx))
             }
             LayoutKind::Jsonl => {
                 let before = &line[..at];
@@ -246,14 +251,7 @@ struct Acc<'o> {
 }
 
 impl Acc<'_> {
-    fn wants_line(&self, key: &(usize, Option<usize>, Entity)) -> bool {
-        self.locations.len() < self.opts.max_locations
-            || self
-                .groups
-                .get(key)
-                .is_none_or(|g| g.examples.len() < self.opts.max_examples)
-    }
-
+    /// Count a finding; `line` is asked for only while examples or locations are still wanted.
     fn add(
         &mut self,
         key: (usize, Option<usize>, Entity),
@@ -261,7 +259,7 @@ impl Acc<'_> {
         column: Option<&str>,
         f: &Finding,
         value: &[u8],
-        line: Option<u64>,
+        line: impl FnOnce() -> u64,
     ) {
         let g = self.groups.entry(key).or_insert_with(|| FindingGroup {
             file: file.to_owned(),
@@ -273,14 +271,19 @@ impl Acc<'_> {
         });
         g.count += 1;
         g.max_confidence = g.max_confidence.max(f.score);
-        let Some(line) = line else { return };
-        if g.examples.len() < self.opts.max_examples {
+        let example = g.examples.len() < self.opts.max_examples;
+        let location = self.locations.len() < self.opts.max_locations;
+        if !example && !location {
+            return;
+        }
+        let line = line();
+        if example {
             g.examples.push(Example {
                 line,
                 redacted: redact_example(value),
             });
         }
-        if self.locations.len() < self.opts.max_locations {
+        if location {
             self.locations.push(Location {
                 file: file.to_owned(),
                 line,
@@ -315,7 +318,8 @@ pub fn findings_in(
 fn block_findings(block: &[u8], layout: &mut Layout, min: f64) -> Vec<(Finding, Option<usize>)> {
     let mut raw = Vec::new();
     scan::scan(block, &mut raw);
-    raw.sort_unstable_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+    // A stable sort: the passes each emit in order, and the merge of those runs is linear.
+    raw.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
     let mut out = Vec::with_capacity(raw.len());
     let mut last_end = 0;
     for mut f in raw {
@@ -428,9 +432,10 @@ fn scan_text_file(file_no: usize, path: &Path, acc: &mut Acc<'_>) -> Result<Scan
             }
             count += 1;
             let key = (file_no, col, f.entity);
-            let line = acc.wants_line(&key).then(|| lines.at(f.start));
             let cname = col.map(|c| lay.names[c].as_str());
-            acc.add(key, &name, cname, &f, &block[f.start..f.end], line);
+            acc.add(key, &name, cname, &f, &block[f.start..f.end], || {
+                lines.at(f.start)
+            });
         }
         Ok(())
     })?;
@@ -463,7 +468,7 @@ fn scan_parquet(file_no: usize, path: &Path, acc: &mut Acc<'_>) -> Result<Scanne
                             col,
                             &f,
                             &s.as_bytes()[f.start..f.end],
-                            Some(ctx.row),
+                            || ctx.row,
                         );
                     }
                 }

@@ -51,26 +51,7 @@ impl Entity {
 
     /// Words that raise confidence when they appear just before a finding or name its column.
     pub fn context(self) -> &'static [&'static str] {
-        match self {
-            Entity::EmailAddress => &["email", "e-mail", "mail"],
-            Entity::PhoneNumber => &[
-                "phone",
-                "telephone",
-                "cell",
-                "mobile",
-                "call",
-                "tel:",
-                "fax",
-            ],
-            Entity::CreditCard => &["credit", "card", "visa", "mastercard", "amex", "pan"],
-            Entity::IbanCode => &["iban", "bank", "account"],
-            Entity::UsSsn => &["ssn", "social security", "social"],
-            Entity::IpAddress => &["ip", "ipv4", "ipv6", "address", "host"],
-            Entity::Crypto => &["wallet", "btc", "bitcoin", "crypto", "eth", "ethereum"],
-            Entity::AwsAccessKey => &["aws", "access_key", "access key", "akid"],
-            Entity::PrivateKey => &["key"],
-            Entity::ApiToken => &["token", "secret", "api_key", "apikey", "bearer"],
-        }
+        CONTEXT[self as usize]
     }
 
     pub const ALL: [Entity; 10] = [
@@ -85,6 +66,89 @@ impl Entity {
         Entity::PrivateKey,
         Entity::ApiToken,
     ];
+}
+
+/// Context words per entity, in [`Entity::ALL`] order (lower-case ASCII, at least two bytes each).
+const CONTEXT: [&[&str]; 10] = [
+    &["email", "e-mail", "mail"],
+    &[
+        "phone",
+        "telephone",
+        "cell",
+        "mobile",
+        "call",
+        "tel:",
+        "fax",
+    ],
+    &["credit", "card", "visa", "mastercard", "amex", "pan"],
+    &["iban", "bank", "account"],
+    &["ssn", "social security", "social"],
+    &["ip", "ipv4", "ipv6", "address", "host"],
+    &["wallet", "btc", "bitcoin", "crypto", "eth", "ethereum"],
+    &["aws", "access_key", "access key", "akid"],
+    &["key"],
+    &["token", "secret", "api_key", "apikey", "bearer"],
+];
+
+/// Bit `k` of `CONTEXT_BYTES[i][b]` is set when a context word of entity `k` (in [`Entity::ALL`] order) has
+/// `b` as its byte `i` (`i` < 3), in either case, or is shorter than `i + 1` bytes: a window position whose
+/// next three bytes do not all carry the entity's bit cannot start one of its words.
+static CONTEXT_BYTES: [[u16; 256]; 3] = {
+    let mut t = [[0u16; 256]; 3];
+    let mut e = 0;
+    while e < CONTEXT.len() {
+        let mut k = 0;
+        while k < CONTEXT[e].len() {
+            let w = CONTEXT[e][k].as_bytes();
+            let mut i = 0;
+            while i < 3 {
+                if i < w.len() {
+                    t[i][w[i] as usize] |= 1 << e;
+                    t[i][w[i].to_ascii_uppercase() as usize] |= 1 << e;
+                } else {
+                    let mut b = 0;
+                    while b < 256 {
+                        t[i][b] |= 1 << e;
+                        b += 1;
+                    }
+                }
+                i += 1;
+            }
+            k += 1;
+        }
+        e += 1;
+    }
+    t
+};
+
+/// Whether a context word of `entity` occurs in `window` (at most 48 bytes), ignoring ASCII case. A
+/// branch-free pass over the three-byte filter first; the words are compared only when it lets one through.
+fn has_context_word(window: &[u8], entity: Entity) -> bool {
+    let bit = 1u16 << entity as usize;
+    let n = window.len().min(48);
+    // Zero padding: a third byte past the end carries only the bits of two-byte words.
+    let mut buf = [0u8; 50];
+    buf[..n].copy_from_slice(&window[..n]);
+    let mut seen = 0u16;
+    for j in 0..n.saturating_sub(1) {
+        seen |= CONTEXT_BYTES[0][buf[j] as usize]
+            & CONTEXT_BYTES[1][buf[j + 1] as usize]
+            & CONTEXT_BYTES[2][buf[j + 2] as usize];
+    }
+    if seen & bit == 0 {
+        return false;
+    }
+    let hay = &window[..n];
+    let words = entity.context();
+    (0..n).any(|j| {
+        words.iter().any(|w| {
+            hay.len() - j >= w.len()
+                && hay[j..]
+                    .iter()
+                    .zip(w.as_bytes())
+                    .all(|(a, b)| a.to_ascii_lowercase() == *b)
+        })
+    })
 }
 
 /// One match: byte range in the scanned text and a confidence in (0, 1].
@@ -666,8 +730,7 @@ fn known_tld(tld: &[u8]) -> bool {
         b"solutions",
         b"global",
     ];
-    let lower: Vec<u8> = tld.iter().map(u8::to_ascii_lowercase).collect();
-    lower.len() == 2 || GENERIC.contains(&lower.as_slice())
+    tld.len() == 2 || GENERIC.iter().any(|g| g.eq_ignore_ascii_case(tld))
 }
 
 fn private_keys(text: &[u8], out: &mut Vec<Finding>) {
@@ -725,27 +788,10 @@ pub fn boost(f: &mut Finding, before: &[u8], column_mask: u16) {
     if f.score >= 1.0 {
         return;
     }
-    let bit = Entity::ALL
-        .iter()
-        .position(|e| *e == f.entity)
-        .map_or(0, |k| 1u16 << k);
+    let bit = 1u16 << f.entity as usize;
     let mut hit = column_mask & bit != 0;
     if !hit {
-        let mut buf = [0u8; 48];
-        let n = before.len().min(48);
-        for (d, s) in buf.iter_mut().zip(&before[before.len() - n..]) {
-            *d = s.to_ascii_lowercase();
-        }
-        let hay = &buf[..n];
-        hit = f.entity.context().iter().any(|w| {
-            let w = w.as_bytes();
-            if w.len() < 2 || w.len() > hay.len() {
-                return false;
-            }
-            let (a, b) = (w[0], w[1]);
-            (0..=hay.len() - w.len())
-                .any(|j| hay[j] == a && hay[j + 1] == b && hay[j + 2..j + w.len()] == w[2..])
-        });
+        hit = has_context_word(&before[before.len().saturating_sub(48)..], f.entity);
     }
     if hit {
         f.score = (f.score + 0.35).clamp(0.4, 1.0);
