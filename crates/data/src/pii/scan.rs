@@ -367,6 +367,9 @@ fn number(text: &[u8], i: usize, out: &mut Vec<Finding>) -> Option<usize> {
     let mut ng = 0usize;
     let mut glen = 0u8;
     let mut end = j;
+    // Where the second space-separated group starts: when the whole run is no entity, the scan resumes
+    // there, so a value written right after a number ("dur_ms=482 201-68-3033") is still examined.
+    let mut resume: Option<usize> = None;
     while j < n {
         let c = text[j];
         if is(c, D) {
@@ -393,6 +396,9 @@ fn number(text: &[u8], i: usize, out: &mut Vec<Finding>) -> Option<usize> {
                 seps[ns] = c;
                 ns += 1;
                 glen = 0;
+                if c == b' ' && resume.is_none() {
+                    resume = Some(k);
+                }
                 j = k;
             } else {
                 break;
@@ -439,7 +445,7 @@ fn number(text: &[u8], i: usize, out: &mut Vec<Finding>) -> Option<usize> {
         return Some(e);
     }
     if s.contains(&b'.') && !(ns >= 2 && all_sep(b'.')) {
-        return Some(end);
+        return Some(resume.unwrap_or(end));
     }
     // Credit card: 13–19 digits, spaces or dashes only, Luhn.
     if !plus
@@ -480,7 +486,7 @@ fn number(text: &[u8], i: usize, out: &mut Vec<Finding>) -> Option<usize> {
                 }
             }
         }
-        return Some(end);
+        return Some(resume.unwrap_or(end));
     }
     let nanp = nd == 10
         && d[0] >= b'2'
@@ -495,8 +501,9 @@ fn number(text: &[u8], i: usize, out: &mut Vec<Finding>) -> Option<usize> {
         && d[1] != b'0';
     if nanp || nat0 {
         push(out, Entity::PhoneNumber, start, end, 0.4);
+        return Some(end);
     }
-    Some(end)
+    Some(resume.unwrap_or(end))
 }
 
 fn word_upper(text: &[u8], i: usize, wend: usize, out: &mut Vec<Finding>) -> Option<usize> {
