@@ -44,11 +44,12 @@ bucket(days, lim) := [false, sprintf("objects expire after %v days, longer than 
 	days > lim
 }
 
-# Days since 1970-01-01 of an RFC 3339 UTC time (civil-from-days in integer arithmetic; no time builtins).
+# Days since 1970-01-01 of an RFC 3339 UTC time (the Julian day number in integer arithmetic; no time
+# builtins). Leading zeros are trimmed: to_number reads JSON numbers.
 day_number(ts) := n if {
 	y0 := to_number(substring(ts, 0, 4))
-	m := to_number(substring(ts, 5, 2))
-	d := to_number(substring(ts, 8, 2))
+	m := to_number(trim_prefix(substring(ts, 5, 2), "0"))
+	d := to_number(trim_prefix(substring(ts, 8, 2), "0"))
 	a := floor((14 - m) / 12)
 	y := (y0 + 4800) - a
 	mm := (m + (12 * a)) - 3
