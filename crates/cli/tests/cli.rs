@@ -353,17 +353,17 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
     exit: 0
     --- stdout
     Built assay-demo — Kestrel Labs, a fictional AI company
-      parts: company, governance, data platform, datasets, ML platform, serving, corporate IT and people, vendors, ML history (git, DVC, GTO, LFS, OpenLineage), operations (IAM export, model files), change management and security operations (pull requests, tickets, deployments, access reviews, scans)
-      files: .assay-demo, README.md, assay.toml, datasets/curated/2025-06/part-0.csv, datasets/curated/2025-06/part-1.csv, datasets/curated/README.md, datasets/current.csv, datasets/ingest-rules.toml, datasets/reference.csv, datasets/training-extract.csv, exports/access-reviews.csv, exports/deployments.jsonl, exports/github/score-api-pulls.json, exports/iam-authorization-details.json, exports/jira/changes.json, lineage/etl-events.jsonl, models/fraud-scorer.safetensors, models/legacy-scorer.pkl, policies/acceptable-ai-use.md, policies/data-retention.md, policies/incident-response.md, policies/information-security.md, repos/fraud-model.git/ (git repository), scans/2026-10-05/osv-scanner.json, scans/latest/osv-scanner.json
+      parts: company, governance, data platform, datasets, ML platform, serving, corporate IT and people, vendors, ML history (git, DVC, GTO, LFS, OpenLineage), operations (IAM export, model files), infrastructure (Terraform state, IAM credential report), change management and security operations (pull requests, tickets, deployments, access reviews, scans)
+      files: .assay-demo, README.md, assay.toml, datasets/curated/2025-06/part-0.csv, datasets/curated/2025-06/part-1.csv, datasets/curated/README.md, datasets/current.csv, datasets/ingest-rules.toml, datasets/reference.csv, datasets/training-extract.csv, exports/access-reviews.csv, exports/credential-report.csv, exports/deployments.jsonl, exports/github/score-api-pulls.json, exports/iam-authorization-details.json, exports/jira/changes.json, exports/terraform-state.json, lineage/etl-events.jsonl, models/fraud-scorer.safetensors, models/legacy-scorer.pkl, policies/acceptable-ai-use.md, policies/data-retention.md, policies/incident-response.md, policies/information-security.md, repos/fraud-model.git/ (git repository), scans/2026-10-05/osv-scanner.json, scans/latest/osv-scanner.json
 
     Checked assay-demo/assay.toml — Kestrel Fraud Scoring API
       categories: security, availability, processing_integrity, confidentiality, privacy · 21 components (20 in scope) · 3 subservice organisations
 
-    warning[W102 research-in-scope] assay-demo/assay.toml:126  sandbox:research-hub
+    warning[W102 research-in-scope] assay-demo/assay.toml:127  sandbox:research-hub
       research component `sandbox:research-hub` is in scope: every control then applies to experiments too
       hint: keep research out of scope with a reason, and gate promotion to production through an in-scope pipeline
 
-    warning[W104 component-without-owner] assay-demo/assay.toml:164  monitor:drift
+    warning[W104 component-without-owner] assay-demo/assay.toml:165  monitor:drift
       in-scope component `monitor:drift` has no owner
       hint: add `owner = "team"`; auditors ask who is accountable for each component
 
@@ -412,14 +412,15 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       gto             9 items, 9 new
       lfs             3 items, 3 new
       openlineage     6 items, 6 new
-      aws_iam         11 items, 11 new
+      aws_iam         16 items, 16 new
       model_files     2 items, 2 new
       github          2 items, 2 new
       jira            3 items, 3 new
       deployments     6 items, 6 new
       access_reviews  4 items, 4 new
       vulnerabilities 5 items, 5 new
-      checkpoint signed at size 99
+      terraform       15 items, 15 new
+      checkpoint signed at size 119
 
     Trace of fraud-scorer#prod   (the planted broken link: fraud-scorer@v1.1.0, 1 finding)
     fraud-scorer v1.2.0 (gto registry)
@@ -473,43 +474,44 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
           code: https://git.kestrel-labs.example/data/etl @ 289149886d
 
     Deployments and approvals
-      2026-10-14T16:20:00Z  production  by ci-deployer  ticket CHG-1201  commit 5d1e0c7a9b  (log)   [#84]
-      2026-11-09T21:47:00Z  production  by omar.haddad@kestrel-labs.example  ticket CHG-1215  commit c3b2a1f0e9  (log)   [#85]
-      2026-11-21T03:12:00Z  production  by maya.chen@kestrel-labs.example  ticket CHG-1219  commit e1d2c3b4a5  (log)   [#86]
-      2026-11-25T10:00:00Z  staging  by ci-deployer  no ticket  commit e1d2c3b4a5  (log)   [#87]
-      2025-03-22T11:00:00Z  prod  by ben@kestrel-labs.example  ticket CHG-1187  commit 4914054631  (gto)   [#89]
+      2026-10-14T16:20:00Z  production  by ci-deployer  ticket CHG-1201  commit 5d1e0c7a9b  (log)   [#89]
+      2026-11-09T21:47:00Z  production  by omar.haddad@kestrel-labs.example  ticket CHG-1215  commit c3b2a1f0e9  (log)   [#90]
+      2026-11-21T03:12:00Z  production  by maya.chen@kestrel-labs.example  ticket CHG-1219  commit e1d2c3b4a5  (log)   [#91]
+      2026-11-25T10:00:00Z  staging  by ci-deployer  no ticket  commit e1d2c3b4a5  (log)   [#92]
+      2025-03-22T11:00:00Z  prod  by ben@kestrel-labs.example  ticket CHG-1187  commit 4914054631  (gto)   [#94]
 
     Chain complete: every link is backed by ledger evidence.
 
-    Check today: 4 pass · 11 fail · 52 not verifiable · 0 not applicable (stored as check.result #99)
+    Check today: 7 pass · 15 fail · 45 not verifiable · 0 not applicable (stored as check.result #119)
     Readiness by category
-      Security                 2/33  criteria ready (  6%)   controls: 2 pass · 8 fail · 38 not verifiable · 0 n/a
+      Security                 2/33  criteria ready (  6%)   controls: 4 pass · 12 fail · 32 not verifiable · 0 n/a
           no passing control: CC1.1 CC1.2 CC1.3 CC1.4 CC1.5 CC2.1 CC2.3 CC3.1 CC3.2 CC3.3 CC3.4 CC4.1
-          CC4.2 CC5.1 CC6.2 CC6.4 CC6.5 CC6.6 CC6.7 CC6.8 CC7.1 CC7.2 CC7.3 CC7.4 CC7.5 CC8.1 CC9.1
-          CC9.2
+          CC4.2 CC5.1 CC6.2 CC6.4 CC6.5 CC6.7 CC6.8 CC7.1 CC7.2 CC7.3 CC7.4 CC7.5 CC8.1 CC9.1 CC9.2
       Availability             0/3   criteria ready (  0%)   controls: 0 pass · 1 fail · 5 not verifiable · 0 n/a
           no passing control: A1.1 A1.2 A1.3
       Processing Integrity     0/5   criteria ready (  0%)   controls: 1 pass · 3 fail · 11 not verifiable · 0 n/a
           no passing control: PI1.2 PI1.4 PI1.5
-      Confidentiality          0/2   criteria ready (  0%)   controls: 1 pass · 0 fail · 6 not verifiable · 0 n/a
+      Confidentiality          0/2   criteria ready (  0%)   controls: 3 pass · 0 fail · 4 not verifiable · 0 n/a
           no passing control: C1.2
-      Privacy                  0/18  criteria ready (  0%)   controls: 1 pass · 1 fail · 12 not verifiable · 0 n/a
-          no passing control: P1.1 P2.1 P3.1 P3.2 P4.2 P4.3 P5.1 P5.2 P6.1 P6.2 P6.3 P6.4 P6.5 P6.6 P6.7
-          P7.1 P8.1
+      Privacy                  1/18  criteria ready (  6%)   controls: 2 pass · 1 fail · 11 not verifiable · 0 n/a
+          no passing control: P1.1 P2.1 P3.1 P3.2 P4.3 P5.1 P5.2 P6.1 P6.2 P6.3 P6.4 P6.5 P6.6 P6.7 P7.1
+          P8.1
       FAIL ING-01: pipeline:ingest: batch datasets/current.csv failed validation (#6): 4.36% null; allowed 1.00%
       FAIL ING-05: pipeline:ingest: load #6 checked no consent rule
       FAIL TRN-02: snapshot fraud-features@v2025.06 changed after it was recorded (#11): 2025-06/part-1.csv
       FAIL REG-02: models/legacy-scorer.pkl is dangerous: posix.system (dangerous)
       FAIL DEP-01: model:fraud-scorer v1.2.0 to production on 2026-11-09 by omar.haddad@kestrel-labs.example: ticket CHG-1215 was approved by the deployer omar.haddad@kestrel-labs.example; ticket CHG-1215 was approved by its own requester omar.haddad@kestrel-labs.example; pull request #219 was approved only by its author omar-haddad; model:fraud-scorer v1.2.0 to production on 2026-11-21 by maya.chen@kestrel-labs.example: ticket CHG-1219 is not approved (Pending)
       FAIL DEP-03: service:score-api: data scientists can change production: arn:aws:iam::210987654321:user/maya.chen can sagemaker:UpdateEndpoint (DataScienceSageMaker#Notebooks); arn:aws:iam::210987654321:user/omar.haddad can sagemaker:UpdateEndpoint (DataScienceSageMaker#Notebooks)
+      FAIL STO-06: sandbox:research-hub: SageMaker notebook research-hub-gpu has direct internet access (direct_internet_access is Enabled)
       FAIL MON-01: service:score-api: drift detected in report #4 (columns: amount, merchant_category) and alert #5 is still open
       FAIL MON-02: service:score-api: 1 of 1 alert(s) still open (#5)
+      FAIL SUP-01: AWS account 210987654321: console sign-in without MFA: omar.haddad (line 4)
       FAIL SUP-03: store:curated-features: last access review 2026-07-14 by sofia.rossi@kestrel-labs.example (14 accounts, 0 removed) is 140 days old, more than a quarter (92 days)
       FAIL SUP-04: torch 2.1.0: GHSA-pg7h-5qx3-wjr3 (critical) open 57 days since 2026-10-05, past the 7-day deadline; fixed in 2.2.0
       FAIL SUP-05: pipeline:train: scan #7 found credentials (AWS_ACCESS_KEY: 8) with no recorded rotation
-      1 controls cannot be seen because their source is not configured, e.g. STO-01: source not
-      configured: add [source.terraform] to assay.toml to collect tf.resource
-      checkpoint signed at size 100; verify: clean (100 items, 4 checkpoints, 4 attachments)
+      FAIL SUP-10: tf:aws_vpc_security_group_ingress_rule.research_hub_ssh (research-hub): opens to the internet: tcp 22 (0.0.0.0/0)
+      FAIL SUP-11: store:curated-features (kestrel-curated-features): accepts plain HTTP requests: no bucket policy statement denies s3:* when aws:SecureTransport is false
+      checkpoint signed at size 120; verify: clean (120 items, 4 checkpoints, 4 attachments)
 
     Next
       cd assay-demo && assay scope check -v

@@ -15,7 +15,7 @@ fn demo_ledger_verifies_and_a_one_byte_change_is_named() {
     let (_t, ws) = demo();
     let clean = assay(&ws, &["verify"]);
     assert_eq!(code(&clean), 0, "{}", stdout(&clean));
-    assert!(stdout(&clean).contains("Ledger verified: 100 items, 4 checkpoints and 4 attachments"));
+    assert!(stdout(&clean).contains("Ledger verified: 120 items, 4 checkpoints and 4 attachments"));
 
     // Flip one byte inside item 2's stored payload, as someone with the sqlite3 tool would.
     let conn = db(&ws);
@@ -67,9 +67,9 @@ fn deleted_and_swapped_rows_are_caught() {
     let (_t2, ws2) = demo();
     let conn = db(&ws2);
     conn.execute_batch(
-        "UPDATE items SET idx = 100 WHERE idx = 0;
+        "UPDATE items SET idx = 1000000 WHERE idx = 0;
          UPDATE items SET idx = 0 WHERE idx = 3;
-         UPDATE items SET idx = 3 WHERE idx = 100;",
+         UPDATE items SET idx = 3 WHERE idx = 1000000;",
     )
     .expect("swap");
     drop(conn);
@@ -84,9 +84,9 @@ fn swapped_rows_name_where_they_came_from_and_deep_checks_the_keys() {
     let (_t, ws) = demo();
     db(&ws)
         .execute_batch(
-            "UPDATE items SET idx = 100 WHERE idx = 1;
+            "UPDATE items SET idx = 1000000 WHERE idx = 1;
              UPDATE items SET idx = 1 WHERE idx = 2;
-             UPDATE items SET idx = 2 WHERE idx = 100;",
+             UPDATE items SET idx = 2 WHERE idx = 1000000;",
         )
         .expect("swap");
     let text = stdout(&assay(&ws, &["verify"]));
@@ -159,7 +159,7 @@ fn a_proof_verifies_against_the_published_key() {
     assert_eq!(evidence.subject, "policy:responsible-ai");
     assert_eq!(proof.index, 1);
     assert_eq!(
-        proof.tree_size, 100,
+        proof.tree_size, 120,
         "the latest checkpoint, signed after the demo collected its sources"
     );
 }

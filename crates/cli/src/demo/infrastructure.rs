@@ -45,6 +45,9 @@ lena.fischer,arn:aws:iam::210987654321:user/lena.fischer,2024-06-03T09:00:00+00:
 sofia.rossi,arn:aws:iam::210987654321:user/sofia.rossi,2024-06-03T09:00:00+00:00,true,2026-05-27T11:20:00+00:00,2026-03-03T09:00:00+00:00,N/A,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A
 ";
 
+/// Exports observed at their modification time, which `assay demo` sets to the demo's clock.
+pub const PINNED: &[&str] = &["exports/terraform-state.json", "exports/credential-report.csv"];
+
 pub fn build(ws: &mut Workspace) -> Result<(), DemoError> {
     ws.file("exports/terraform-state.json", TERRAFORM_STATE)?;
     ws.file("exports/credential-report.csv", CREDENTIAL_REPORT)?;

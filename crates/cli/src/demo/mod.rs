@@ -23,6 +23,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use change::PINNED as PINNED_EXPORTS;
+pub use infrastructure::PINNED as PINNED_INFRA;
 pub use ml_history::{BROKEN as BROKEN_MODEL, PRODUCTION as PRODUCTION_MODEL};
 
 /// The file that marks a directory as built by `assay demo`, so a rebuild may replace it.
