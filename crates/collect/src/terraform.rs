@@ -603,47 +603,36 @@ fn normalise(
                     Vec::new(),
                 )
             }
-            "aws_security_group_rule" => {
-                let mut cidrs = strings(v.get("cidr_blocks"));
-                cidrs.extend(strings(v.get("ipv6_cidr_blocks")));
-                let dir = if v.get("type").and_then(Value::as_str) == Some("egress") {
-                    "egress"
+            "aws_security_group_rule"
+            | "aws_vpc_security_group_ingress_rule"
+            | "aws_vpc_security_group_egress_rule" => {
+                // The legacy resource names its direction in `type`; the VPC ones in their type name.
+                let legacy = r.rtype == "aws_security_group_rule";
+                let (v4, v6, proto) = if legacy {
+                    ("cidr_blocks", "ipv6_cidr_blocks", "protocol")
                 } else {
-                    "ingress"
+                    ("cidr_ipv4", "cidr_ipv6", "ip_protocol")
                 };
+                let egress = if legacy {
+                    v.get("type").and_then(Value::as_str) == Some("egress")
+                } else {
+                    r.rtype.ends_with("egress_rule")
+                };
+                let mut cidrs = strings(v.get(v4));
+                cidrs.extend(strings(v.get(v6)));
+                let dir = if egress { "egress" } else { "ingress" };
                 let rules = vec![rule(
                     dir,
-                    v.get("protocol"),
+                    v.get(proto),
                     v.get("from_port"),
                     v.get("to_port"),
                     cidrs,
                 )];
                 let (sg, addr) = group_of(raws, refs, r);
+                let id = v.get("security_group_id").filter(|x| !is_blank(x));
                 (
                     "network_rule",
-                    network_facts(sg, addr, None, rules),
-                    Vec::new(),
-                )
-            }
-            "aws_vpc_security_group_ingress_rule" | "aws_vpc_security_group_egress_rule" => {
-                let mut cidrs = strings(v.get("cidr_ipv4"));
-                cidrs.extend(strings(v.get("cidr_ipv6")));
-                let dir = if r.rtype.ends_with("egress_rule") {
-                    "egress"
-                } else {
-                    "ingress"
-                };
-                let rules = vec![rule(
-                    dir,
-                    v.get("ip_protocol"),
-                    v.get("from_port"),
-                    v.get("to_port"),
-                    cidrs,
-                )];
-                let (sg, addr) = group_of(raws, refs, r);
-                (
-                    "network_rule",
-                    network_facts(sg, addr, None, rules),
+                    network_facts(sg, addr, id, rules),
                     Vec::new(),
                 )
             }

@@ -292,6 +292,11 @@ fn network_rules_waf_associations_and_listeners_are_normalised_from_a_state() {
         json!("aws_security_group.training")
     );
     assert_eq!(all_out.facts["internet_egress"], json!(true));
+    assert_eq!(
+        all_out.facts["security_group_id"],
+        json!("sg-0a1b2c3d4e5f60003"),
+        "a model's group ids in a state find the rule"
+    );
     let ssh = by(rs, "aws_vpc_security_group_ingress_rule.training_ssh");
     assert_eq!(
         (

@@ -46,7 +46,10 @@ sofia.rossi,arn:aws:iam::210987654321:user/sofia.rossi,2024-06-03T09:00:00+00:00
 ";
 
 /// Exports observed at their modification time, which `assay demo` sets to the demo's clock.
-pub const PINNED: &[&str] = &["exports/terraform-state.json", "exports/credential-report.csv"];
+pub const PINNED: &[&str] = &[
+    "exports/terraform-state.json",
+    "exports/credential-report.csv",
+];
 
 pub fn build(ws: &mut Workspace) -> Result<(), DemoError> {
     ws.file("exports/terraform-state.json", TERRAFORM_STATE)?;
