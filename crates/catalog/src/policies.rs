@@ -36,7 +36,8 @@ policies![
     "DEP-01", "DEP-02", "DEP-03", "DEP-04", "DEP-05", "INF-01", "INF-02", "INF-04", "INF-05",
     "INF-06", "INF-07", "ING-01", "ING-02", "ING-03", "ING-05", "MON-01", "MON-02", "MON-03",
     "ORG-07", "ORG-10", "ORG-12", "REG-01", "REG-02", "REG-03", "STO-01", "STO-02", "STO-03",
-    "SUP-03", "SUP-04", "SUP-05", "SUP-06", "TRN-01", "TRN-02", "TRN-03", "TRN-04",
+    "STO-04", "STO-06", "SUP-01", "SUP-03", "SUP-04", "SUP-05", "SUP-06", "SUP-10", "SUP-11",
+    "TRN-01", "TRN-02", "TRN-03", "TRN-04",
 ];
 
 /// The embedded policy of a control, if it has one.

@@ -359,11 +359,11 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
     Checked assay-demo/assay.toml — Kestrel Fraud Scoring API
       categories: security, availability, processing_integrity, confidentiality, privacy · 21 components (20 in scope) · 3 subservice organisations
 
-    warning[W102 research-in-scope] assay-demo/assay.toml:126  sandbox:research-hub
+    warning[W102 research-in-scope] assay-demo/assay.toml:127  sandbox:research-hub
       research component `sandbox:research-hub` is in scope: every control then applies to experiments too
       hint: keep research out of scope with a reason, and gate promotion to production through an in-scope pipeline
 
-    warning[W104 component-without-owner] assay-demo/assay.toml:164  monitor:drift
+    warning[W104 component-without-owner] assay-demo/assay.toml:165  monitor:drift
       in-scope component `monitor:drift` has no owner
       hint: add `owner = "team"`; auditors ask who is accountable for each component
 
@@ -412,7 +412,7 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       gto             9 items, 9 new
       lfs             3 items, 3 new
       openlineage     6 items, 6 new
-      aws_iam         11 items, 11 new
+      aws_iam         16 items, 16 new
       model_files     2 items, 2 new
       github          2 items, 2 new
       jira            3 items, 3 new
@@ -491,11 +491,11 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
           no passing control: A1.1 A1.2 A1.3
       Processing Integrity     0/5   criteria ready (  0%)   controls: 2 pass · 3 fail · 10 not verifiable · 0 n/a
           no passing control: PI1.2 PI1.4 PI1.5
-      Confidentiality          0/2   criteria ready (  0%)   controls: 1 pass · 0 fail · 6 not verifiable · 0 n/a
+      Confidentiality          0/2   criteria ready (  0%)   controls: 3 pass · 0 fail · 4 not verifiable · 0 n/a
           no passing control: C1.2
-      Privacy                  0/18  criteria ready (  0%)   controls: 1 pass · 1 fail · 12 not verifiable · 0 n/a
-          no passing control: P1.1 P2.1 P3.1 P3.2 P4.2 P4.3 P5.1 P5.2 P6.1 P6.2 P6.3 P6.4 P6.5 P6.6 P6.7
-          P7.1 P8.1
+      Privacy                  1/18  criteria ready (  6%)   controls: 2 pass · 1 fail · 11 not verifiable · 0 n/a
+          no passing control: P1.1 P2.1 P3.1 P3.2 P4.3 P5.1 P5.2 P6.1 P6.2 P6.3 P6.4 P6.5 P6.6 P6.7 P7.1
+          P8.1
       FAIL ING-01: pipeline:ingest: batch datasets/current.csv failed validation (#6): 4.36% null; allowed 1.00%
       FAIL ING-05: pipeline:ingest: load #6 checked no consent rule
       FAIL TRN-02: snapshot fraud-features@v2025.06 changed after it was recorded (#11): 2025-06/part-1.csv
@@ -503,8 +503,10 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       FAIL DEP-01: model:fraud-scorer v1.2.0 to production on 2026-11-09 by omar.haddad@kestrel-labs.example: ticket CHG-1215 was approved by the deployer omar.haddad@kestrel-labs.example; ticket CHG-1215 was approved by its own requester omar.haddad@kestrel-labs.example; pull request #219 was approved only by its author omar-haddad; model:fraud-scorer v1.2.0 to production on 2026-11-21 by maya.chen@kestrel-labs.example: ticket CHG-1219 is not approved (Pending)
       FAIL DEP-02: model:fraud-scorer v1.2.0 to production on 2026-11-21: deployed sha256:c0ffee5e1f0d…, but fraud-scorer@v1.2.0 registered sha256:4440cc2b1d62…: a different artifact is running
       FAIL DEP-03: service:score-api: data scientists can change production: arn:aws:iam::210987654321:user/maya.chen can sagemaker:UpdateEndpoint (DataScienceSageMaker#Notebooks); arn:aws:iam::210987654321:user/omar.haddad can sagemaker:UpdateEndpoint (DataScienceSageMaker#Notebooks)
+      FAIL STO-06: sandbox:research-hub: SageMaker notebook research-hub-gpu has direct internet access (direct_internet_access is Enabled)
       FAIL MON-01: service:score-api: drift detected in report #4 (columns: amount, merchant_category) and alert #5 is still open
       FAIL MON-02: service:score-api: 1 of 1 alert(s) still open (#5)
+      FAIL SUP-01: AWS account 210987654321: console sign-in without MFA: omar.haddad (line 4)
       FAIL SUP-03: store:curated-features: last access review 2026-07-14 by sofia.rossi@kestrel-labs.example (14 accounts, 0 removed) is 140 days old, more than a quarter (92 days)
       FAIL SUP-04: torch 2.1.0: GHSA-pg7h-5qx3-wjr3 (critical) open 57 days since 2026-10-05, past the 7-day deadline; fixed in 2.2.0
       FAIL SUP-05: pipeline:train: scan #7 found credentials (AWS_ACCESS_KEY: 8) with no recorded rotation

@@ -15,7 +15,7 @@ fn demo_ledger_verifies_and_a_one_byte_change_is_named() {
     let (_t, ws) = demo();
     let clean = assay(&ws, &["verify"]);
     assert_eq!(code(&clean), 0, "{}", stdout(&clean));
-    assert!(stdout(&clean).contains("Ledger verified: 101 items, 4 checkpoints and 5 attachments"));
+    assert!(stdout(&clean).contains("Ledger verified: 121 items, 4 checkpoints and 5 attachments"));
 
     // Flip one byte inside item 2's stored payload, as someone with the sqlite3 tool would.
     let conn = db(&ws);
@@ -159,7 +159,7 @@ fn a_proof_verifies_against_the_published_key() {
     assert_eq!(evidence.subject, "policy:responsible-ai");
     assert_eq!(proof.index, 1);
     assert_eq!(
-        proof.tree_size, 101,
+        proof.tree_size, 121,
         "the latest checkpoint, signed after the demo collected its sources"
     );
 }

@@ -546,9 +546,151 @@ mod tests {
         #[test]
         fn parsing_never_panics(doc in "\\PC{0,200}") {
             let _ = parse_export(&doc);
+            let _ = parse_credential_report(&doc);
             let _ = parse_policy("x", &Value::String(doc));
         }
+
+        #[test]
+        fn credential_reports_never_panic_and_keep_their_rows(
+            cells in proptest::collection::vec("(true|false|N/A|not_supported|x|\"a,b\"|)", 0..12),
+        ) {
+            let mut text = String::from("user,arn,password_enabled,mfa_active,access_key_1_active\n");
+            for (k, c) in cells.chunks(3).enumerate() {
+                let c: Vec<&str> = c.iter().map(String::as_str).collect();
+                text.push_str(&format!("u{k},arn:aws:iam::1:user/u{k},{}\n", c.join(",")));
+            }
+            if let Ok(rows) = parse_credential_report(&text) {
+                prop_assert_eq!(rows.len(), cells.chunks(3).count());
+                prop_assert!(rows.iter().all(|r| r.console_access == r.password_enabled));
+            }
+        }
     }
+}
+
+/// One row of the IAM credential report: how a user (or the root account) signs in.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Credentials {
+    /// `user`, or `root` for the `<root_account>` row.
+    pub kind: &'static str,
+    pub name: String,
+    pub arn: String,
+    /// The 1-based line of the row in the report.
+    pub line: usize,
+    /// `password_enabled`: the user has a console password (`not_supported` for root counts as true: the root
+    /// user can always sign in to the console).
+    pub password_enabled: bool,
+    /// Whether the principal can sign in to the console (the same as `password_enabled`).
+    pub console_access: bool,
+    /// `mfa_active`: an MFA device is assigned.
+    pub mfa_active: bool,
+    /// How many of the two access keys are active.
+    pub access_keys_active: u8,
+    pub user_creation_time: Option<String>,
+    pub password_last_used: Option<String>,
+}
+
+/// A yes/no column of the credential report; `N/A`, `not_supported` and empty are `None`.
+fn report_flag(value: &str) -> Result<Option<bool>, String> {
+    match value.trim() {
+        "true" | "TRUE" | "True" => Ok(Some(true)),
+        "false" | "FALSE" | "False" => Ok(Some(false)),
+        "N/A" | "not_supported" | "no_information" | "" => Ok(None),
+        other => Err(format!("`{other}` is not true or false")),
+    }
+}
+
+/// A date column: `N/A`, `no_information`, `not_supported` and empty are `None`.
+fn report_date(value: &str) -> Option<String> {
+    match value.trim() {
+        "N/A" | "no_information" | "not_supported" | "" => None,
+        v => Some(v.to_owned()),
+    }
+}
+
+/// Read the IAM credential report (`aws iam generate-credential-report`, then
+/// `aws iam get-credential-report --query Content --output text | base64 -d`): CSV with a header row. Columns
+/// are found by name, so their order does not matter; `user`, `arn`, `password_enabled` and `mfa_active` are
+/// required, the access-key and date columns are read when present.
+pub fn parse_credential_report(text: &str) -> Result<Vec<Credentials>, CollectError> {
+    let rows = crate::exports::csv_rows(SOURCE, text)?;
+    let Some((header_line, header)) = rows.first() else {
+        return Err(bad(
+            "line 1",
+            "is empty: expected the credential report's header row",
+        ));
+    };
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    let need = |name: &str| {
+        col(name).ok_or_else(|| {
+            bad(
+                format!("line {header_line}"),
+                format!("has no `{name}` column (is this `aws iam get-credential-report` output, base64-decoded?)"),
+            )
+        })
+    };
+    let (user, arn, password, mfa) = (
+        need("user")?,
+        need("arn")?,
+        need("password_enabled")?,
+        need("mfa_active")?,
+    );
+    let keys = [col("access_key_1_active"), col("access_key_2_active")];
+    let (created, last_used) = (col("user_creation_time"), col("password_last_used"));
+    let mut out: Vec<Credentials> = Vec::new();
+    for (line, row) in rows.iter().skip(1) {
+        let at = format!("line {line}");
+        if row.len() != header.len() {
+            return Err(bad(
+                &at,
+                format!("has {} fields; the header has {}", row.len(), header.len()),
+            ));
+        }
+        let cell = |i: usize| row.get(i).map_or("", String::as_str);
+        let name = cell(user).trim().to_owned();
+        let arn_v = cell(arn).trim().to_owned();
+        if name.is_empty() || !arn_v.starts_with("arn:") {
+            return Err(bad(&at, "needs a user name and an `arn:` ARN"));
+        }
+        let root = name == "<root_account>";
+        let flag = |i: usize, column: &str| {
+            report_flag(cell(i)).map_err(|m| bad(&at, format!("user {name}: {column} {m}")))
+        };
+        let password_enabled = flag(password, "password_enabled")?.unwrap_or(root);
+        let mfa_active = flag(mfa, "mfa_active")?.ok_or_else(|| {
+            bad(
+                &at,
+                format!("user {name}: mfa_active must be true or false"),
+            )
+        })?;
+        let mut access_keys_active = 0u8;
+        for (k, c) in keys.iter().enumerate() {
+            if let Some(c) = c
+                && flag(*c, &format!("access_key_{}_active", k + 1))? == Some(true)
+            {
+                access_keys_active += 1;
+            }
+        }
+        if out.iter().any(|c| c.arn == arn_v) {
+            return Err(bad(&at, format!("repeats {arn_v}")));
+        }
+        out.push(Credentials {
+            kind: if root { "root" } else { "user" },
+            name,
+            arn: arn_v,
+            line: *line,
+            password_enabled,
+            console_access: password_enabled,
+            mfa_active,
+            access_keys_active,
+            user_creation_time: created.and_then(|c| report_date(cell(c))),
+            password_last_used: last_used.and_then(|c| report_date(cell(c))),
+        });
+    }
+    Ok(out)
 }
 
 /// `[source.aws_iam]`: the export file and the ML assets whose access matters.
@@ -561,10 +703,13 @@ mod tests {
 /// resource = "arn:aws:s3:::kestrel-curated-training/any"
 /// actions = ["s3:PutObject", "s3:DeleteObject"]
 /// ```
+///
+/// `credential_report = "exports/credential-report.csv"` (optional) adds how each user signs in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsIamConfig {
     pub file: std::path::PathBuf,
     pub assets: Vec<AssetRule>,
+    pub credential_report: Option<std::path::PathBuf>,
 }
 
 impl AwsIamConfig {
@@ -595,9 +740,19 @@ impl AwsIamConfig {
                 "must list the ML assets to evaluate, e.g. [[source.aws_iam.asset]] with asset, resource, actions",
             ));
         }
+        let credential_report = match table.get("credential_report") {
+            None => None,
+            Some(v) => Some(v.as_str().ok_or_else(|| {
+                cfg(
+                    "credential_report",
+                    "must name the CSV of `aws iam get-credential-report` (base64-decoded)",
+                )
+            })?),
+        };
         Ok(AwsIamConfig {
             file: file.into(),
             assets,
+            credential_report: credential_report.map(Into::into),
         })
     }
 }
@@ -622,8 +777,37 @@ impl crate::Collector for AwsIamCollector {
     fn collect(&self, ctx: &mut crate::Context<'_>) -> Result<crate::Collected, CollectError> {
         let ex = crate::export::read(SOURCE, ctx.workspace, &self.config.file, ctx.now)?;
         let account = parse_export(&ex.text).map_err(|e| ex.locate(e))?;
+        let report = match &self.config.credential_report {
+            None => None,
+            Some(f) => {
+                let rx = crate::export::read(SOURCE, ctx.workspace, f, ctx.now)?;
+                let creds = parse_credential_report(&rx.text).map_err(|e| rx.locate(e))?;
+                Some((rx, creds))
+            }
+        };
         let (observed, rel) = (ex.observed, ex.rel);
         let mut out = crate::Collected::default();
+        if let Some((rx, creds)) = &report {
+            for c in creds {
+                out.evidence.push(assay_ledger::Evidence {
+                    kind: assay_ledger::EvidenceKind::IamPrincipal,
+                    subject: format!("principal:{}", c.arn),
+                    source: crate::source(SOURCE, format!("{}#{}", rx.rel, c.arn)),
+                    observed_at: rx.observed,
+                    collected_at: ctx.now,
+                    payload: serde_json::json!({
+                        "provider": "aws", "kind": c.kind, "name": c.name, "arn": c.arn,
+                        "from": "credential_report", "line": c.line,
+                        "password_enabled": c.password_enabled, "console_access": c.console_access,
+                        "mfa_active": c.mfa_active, "access_keys_active": c.access_keys_active,
+                        "user_creation_time": c.user_creation_time, "password_last_used": c.password_last_used,
+                    }),
+                    attachments: Vec::new(),
+                    expires_at: None,
+                    note: None,
+                });
+            }
+        }
         for p in &account.principals {
             out.evidence.push(assay_ledger::Evidence {
                 kind: assay_ledger::EvidenceKind::IamPrincipal,

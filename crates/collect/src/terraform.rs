@@ -116,6 +116,15 @@ fn walk(module: &Value, at: &str, out: &mut Vec<Raw>) -> Result<(), CollectError
     Ok(())
 }
 
+/// A reference written inside module `prefix`, as a full address.
+fn qualify(prefix: &str, s: &str) -> String {
+    if prefix.is_empty() {
+        s.to_owned()
+    } else {
+        format!("{prefix}.{s}")
+    }
+}
+
 /// `configuration` references: resource address → attribute → referenced resource addresses.
 fn references(config: Option<&Value>) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
     fn go(m: &Value, prefix: &str, out: &mut BTreeMap<String, BTreeMap<String, Vec<String>>>) {
@@ -128,11 +137,7 @@ fn references(config: Option<&Value>) -> BTreeMap<String, BTreeMap<String, Vec<S
             let Some(addr) = r.get("address").and_then(Value::as_str) else {
                 continue;
             };
-            let full = if prefix.is_empty() {
-                addr.to_owned()
-            } else {
-                format!("{prefix}.{addr}")
-            };
+            let full = qualify(prefix, addr);
             let mut attrs = BTreeMap::new();
             for (k, e) in r
                 .get("expressions")
@@ -146,15 +151,25 @@ fn references(config: Option<&Value>) -> BTreeMap<String, BTreeMap<String, Vec<S
                     .into_iter()
                     .flatten()
                     .filter_map(Value::as_str)
-                    .map(|s| {
-                        if prefix.is_empty() {
-                            s.to_owned()
-                        } else {
-                            format!("{prefix}.{s}")
-                        }
-                    })
+                    .map(|s| qualify(prefix, s))
                     .collect();
                 attrs.insert(k.clone(), refs);
+                // Nested blocks (`vpc_config { security_group_ids = [...] }`): `block.attribute`.
+                for inner in e.as_array().into_iter().flatten() {
+                    for (ik, ie) in inner.as_object().into_iter().flatten() {
+                        let nested: Vec<String> = ie
+                            .get("references")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(Value::as_str)
+                            .map(|s| qualify(prefix, s))
+                            .collect();
+                        if !nested.is_empty() {
+                            attrs.entry(format!("{k}.{ik}")).or_insert(nested);
+                        }
+                    }
+                }
             }
             out.insert(full, attrs);
         }
@@ -262,7 +277,59 @@ const BUCKET_PARTS: &[&str] = &[
     "aws_s3_bucket_server_side_encryption_configuration",
     "aws_s3_bucket_public_access_block",
     "aws_s3_bucket_object_lock_configuration",
+    "aws_s3_bucket_policy",
+    "aws_s3_bucket_lifecycle_configuration",
 ];
+
+/// The address of the resource of one of `rtypes` that `attr` of resource `address` refers to in the plan's
+/// configuration (`aws_s3_bucket.curated.id` and `aws_s3_bucket.curated` both name `aws_s3_bucket.curated`).
+fn referenced(
+    raws: &[Raw],
+    refs: &BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    address: &str,
+    attr: &str,
+    rtypes: &[&str],
+) -> Option<String> {
+    referenced_all(raws, refs, address, attr, rtypes)
+        .into_iter()
+        .next()
+}
+
+/// Every resource of one of `rtypes` that `attr` of `address` refers to, in order, without repeats.
+fn referenced_all(
+    raws: &[Raw],
+    refs: &BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    address: &str,
+    attr: &str,
+    rtypes: &[&str],
+) -> Vec<String> {
+    let is = |a: &str| {
+        raws.iter()
+            .any(|x| rtypes.contains(&x.rtype.as_str()) && x.address == a)
+    };
+    let mut out: Vec<String> = Vec::new();
+    for t in refs
+        .get(address)
+        .and_then(|m| m.get(attr))
+        .into_iter()
+        .flatten()
+    {
+        let hit = if is(t) {
+            Some(t.clone())
+        } else {
+            t.rsplit_once('.')
+                .map(|(base, _)| base)
+                .filter(|b| is(b))
+                .map(str::to_owned)
+        };
+        if let Some(h) = hit
+            && !out.contains(&h)
+        {
+            out.push(h);
+        }
+    }
+    out
+}
 
 fn normalise(
     raws: &[Raw],
@@ -273,25 +340,8 @@ fn normalise(
         if let Some(b) = r.values.get("bucket").and_then(Value::as_str) {
             return Some(format!("name:{b}"));
         }
-        let targets = refs.get(&r.address)?.get("bucket")?;
-        targets
-            .iter()
-            .find(|t| {
-                let base = t.rsplit_once('.').map_or(t.as_str(), |(a, _)| a);
-                raws.iter()
-                    .any(|x| x.rtype == "aws_s3_bucket" && x.address == base)
-                    || raws
-                        .iter()
-                        .any(|x| x.rtype == "aws_s3_bucket" && x.address == **t)
-            })
-            .map(|t| {
-                let base = if raws.iter().any(|x| x.address == *t) {
-                    t.clone()
-                } else {
-                    t.rsplit_once('.').map_or(t.clone(), |(a, _)| a.to_owned())
-                };
-                format!("addr:{base}")
-            })
+        referenced(raws, refs, &r.address, "bucket", &["aws_s3_bucket"])
+            .map(|a| format!("addr:{a}"))
     };
     let mut out = Vec::new();
     for r in raws {
@@ -347,6 +397,35 @@ fn normalise(
                     .collect();
                 let blocked =
                     pab.is_some() && flags.iter().all(|f| get(pab, f).as_bool() == Some(true));
+                // The bucket policy: the separate resource, else the pre-v4 inline attribute.
+                let policy = part("aws_s3_bucket_policy")
+                    .map(|p| get(Some(p), "policy"))
+                    .or_else(|| v.get("policy").filter(|p| !is_blank(p)).cloned());
+                let tls = match &policy {
+                    None => json!(false),
+                    Some(p) => denies_plain_http(p),
+                };
+                // Lifecycle: the separate resource's rules, else the pre-v4 inline `lifecycle_rule` blocks.
+                let expiration = match part("aws_s3_bucket_lifecycle_configuration") {
+                    Some(lc) => min_days(blocks(lc, "rule").into_iter().filter_map(|r| {
+                        (r.get("status").and_then(Value::as_str) == Some("Enabled"))
+                            .then(|| {
+                                block(r, "expiration")
+                                    .and_then(|x| x.get("days"))
+                                    .and_then(num)
+                            })
+                            .flatten()
+                    })),
+                    None => min_days(blocks(v, "lifecycle_rule").into_iter().filter_map(|r| {
+                        (r.get("enabled").and_then(Value::as_bool) == Some(true))
+                            .then(|| {
+                                block(r, "expiration")
+                                    .and_then(|x| x.get("days"))
+                                    .and_then(num)
+                            })
+                            .flatten()
+                    })),
+                };
                 (
                     "storage_bucket",
                     json!({
@@ -358,6 +437,8 @@ fn normalise(
                         "kms_key": get(sse, "kms_master_key_id"),
                         "public_access_blocked": blocked,
                         "public_access_block": if pab.is_some() { Value::Object(pab_facts) } else { Value::Null },
+                        "tls_only": tls,
+                        "expiration_days": expiration,
                     }),
                     parts.iter().map(|p| p.address.clone()).collect(),
                 )
@@ -375,6 +456,10 @@ fn normalise(
                         "kms_key": kms,
                         "public_access_blocked": v.get("public_access_prevention").and_then(Value::as_str) == Some("enforced"),
                         "uniform_bucket_level_access": v.get("uniform_bucket_level_access"),
+                        "expiration_days": min_days(blocks(v, "lifecycle_rule").into_iter().filter_map(|r| {
+                            let deletes = get(block(r, "action"), "type").as_str() == Some("Delete");
+                            deletes.then(|| get(block(r, "condition"), "age")).as_ref().and_then(num)
+                        })),
                     }),
                     Vec::new(),
                 )
@@ -471,15 +556,139 @@ fn normalise(
                 "load_balancer",
                 json!({"role": "balancer", "name": v.get("name"), "lb_type": v.get("load_balancer_type"),
                        "internal": v.get("internal"), "drop_invalid_header_fields": v.get("drop_invalid_header_fields"),
-                       "deletion_protection": v.get("enable_deletion_protection")}),
+                       "deletion_protection": v.get("enable_deletion_protection"), "arn": v.get("arn"),
+                       "security_groups": ids_or_refs(raws, refs, r, v.get("security_groups"), "security_groups", SG_TYPES)}),
                 Vec::new(),
             ),
             "aws_lb_listener" | "aws_alb_listener" => {
                 let proto = v.get("protocol").and_then(Value::as_str).unwrap_or("");
+                let redirect_https = blocks(v, "default_action").into_iter().any(|a| {
+                    a.get("type").and_then(Value::as_str) == Some("redirect")
+                        && get(block(a, "redirect"), "protocol").as_str() == Some("HTTPS")
+                });
+                let lb = referenced(raws, refs, &r.address, "load_balancer_arn", LB_TYPES)
+                    .map(Value::from)
+                    .unwrap_or_else(|| get(Some(v), "load_balancer_arn"));
                 (
                     "load_balancer",
                     json!({"role": "listener", "protocol": v.get("protocol"), "port": v.get("port"),
-                           "ssl_policy": v.get("ssl_policy"), "tls": matches!(proto, "HTTPS" | "TLS")}),
+                           "ssl_policy": v.get("ssl_policy"), "tls": matches!(proto, "HTTPS" | "TLS"),
+                           "redirect_https": redirect_https, "load_balancer": lb}),
+                    Vec::new(),
+                )
+            }
+            "aws_security_group" => {
+                let mut rules = Vec::new();
+                for (dir, key) in [("ingress", "ingress"), ("egress", "egress")] {
+                    for b in blocks(v, key) {
+                        let mut cidrs = strings(b.get("cidr_blocks"));
+                        cidrs.extend(strings(b.get("ipv6_cidr_blocks")));
+                        rules.push(rule(
+                            dir,
+                            b.get("protocol"),
+                            b.get("from_port"),
+                            b.get("to_port"),
+                            cidrs,
+                        ));
+                    }
+                }
+                (
+                    "network_rule",
+                    network_facts(
+                        v.get("name").cloned().unwrap_or(Value::Null),
+                        json!(r.address),
+                        v.get("id"),
+                        rules,
+                    ),
+                    Vec::new(),
+                )
+            }
+            "aws_security_group_rule"
+            | "aws_vpc_security_group_ingress_rule"
+            | "aws_vpc_security_group_egress_rule" => {
+                // The legacy resource names its direction in `type`; the VPC ones in their type name.
+                let legacy = r.rtype == "aws_security_group_rule";
+                let (v4, v6, proto) = if legacy {
+                    ("cidr_blocks", "ipv6_cidr_blocks", "protocol")
+                } else {
+                    ("cidr_ipv4", "cidr_ipv6", "ip_protocol")
+                };
+                let egress = if legacy {
+                    v.get("type").and_then(Value::as_str) == Some("egress")
+                } else {
+                    r.rtype.ends_with("egress_rule")
+                };
+                let mut cidrs = strings(v.get(v4));
+                cidrs.extend(strings(v.get(v6)));
+                let dir = if egress { "egress" } else { "ingress" };
+                let rules = vec![rule(
+                    dir,
+                    v.get(proto),
+                    v.get("from_port"),
+                    v.get("to_port"),
+                    cidrs,
+                )];
+                let (sg, addr) = group_of(raws, refs, r);
+                let id = v.get("security_group_id").filter(|x| !is_blank(x));
+                (
+                    "network_rule",
+                    network_facts(sg, addr, id, rules),
+                    Vec::new(),
+                )
+            }
+            "aws_wafv2_web_acl_association" => {
+                let target = referenced(raws, refs, &r.address, "resource_arn", WAF_TARGETS);
+                let acl = referenced(
+                    raws,
+                    refs,
+                    &r.address,
+                    "web_acl_arn",
+                    &["aws_wafv2_web_acl"],
+                );
+                (
+                    "waf_association",
+                    json!({"resource": target, "resource_arn": v.get("resource_arn"),
+                           "web_acl": acl, "web_acl_arn": v.get("web_acl_arn")}),
+                    Vec::new(),
+                )
+            }
+            "aws_sagemaker_model" => {
+                let vpc = block(v, "vpc_config");
+                (
+                    "ml_compute",
+                    json!({"service": "sagemaker", "role": "model", "name": v.get("name"),
+                           "network_isolation": v.get("enable_network_isolation").and_then(Value::as_bool).unwrap_or(false),
+                           "vpc": vpc.is_some(), "subnets": strings(vpc.and_then(|c| c.get("subnets"))),
+                           "security_groups": ids_or_refs(raws, refs, r, vpc.and_then(|c| c.get("security_group_ids")), "vpc_config.security_group_ids", SG_TYPES)}),
+                    Vec::new(),
+                )
+            }
+            "aws_sagemaker_notebook_instance" => {
+                // The provider's default is `Enabled`: a notebook reaches the internet unless this says otherwise.
+                let direct = v
+                    .get("direct_internet_access")
+                    .and_then(Value::as_str)
+                    .unwrap_or("Enabled");
+                (
+                    "ml_compute",
+                    json!({"service": "sagemaker", "role": "notebook", "name": v.get("name"),
+                           "network_isolation": direct == "Disabled", "direct_internet_access": direct,
+                           "vpc": !strings(v.get("subnet_id")).is_empty(), "subnets": strings(v.get("subnet_id")),
+                           "security_groups": ids_or_refs(raws, refs, r, v.get("security_groups"), "security_groups", SG_TYPES)}),
+                    Vec::new(),
+                )
+            }
+            "aws_vpc_endpoint" => {
+                let service = v
+                    .get("service_name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                (
+                    "vpc_endpoint",
+                    json!({"service_name": v.get("service_name"),
+                           "service": service.split('.').skip(3).collect::<Vec<_>>().join("."),
+                           "endpoint_type": v.get("vpc_endpoint_type").and_then(Value::as_str).unwrap_or("Gateway"),
+                           "vpc_id": v.get("vpc_id"), "has_policy": v.get("policy").is_some_and(|p| !is_blank(p))}),
                     Vec::new(),
                 )
             }
@@ -551,6 +760,181 @@ fn normalise(
         });
     }
     out
+}
+
+const SG_TYPES: &[&str] = &["aws_security_group"];
+const LB_TYPES: &[&str] = &["aws_lb", "aws_alb"];
+const WAF_TARGETS: &[&str] = &[
+    "aws_lb",
+    "aws_alb",
+    "aws_api_gateway_stage",
+    "aws_appsync_graphql_api",
+    "aws_cognito_user_pool",
+];
+
+fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// A string or list of strings; anything else is empty.
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::String(s)) if !s.is_empty() => vec![s.clone()],
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Security groups as the state knows them (ids), else the addresses a plan's configuration refers to.
+fn ids_or_refs(
+    raws: &[Raw],
+    refs: &BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    r: &Raw,
+    value: Option<&Value>,
+    attr: &str,
+    rtypes: &[&str],
+) -> Vec<String> {
+    let ids = strings(value);
+    if !ids.is_empty() {
+        return ids;
+    }
+    referenced_all(raws, refs, &r.address, attr, rtypes)
+}
+
+/// The security group a separate rule resource belongs to: (its id or name, the group's address if known).
+fn group_of(
+    raws: &[Raw],
+    refs: &BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    r: &Raw,
+) -> (Value, Value) {
+    let id = get(Some(&r.values), "security_group_id");
+    let addr = referenced(raws, refs, &r.address, "security_group_id", SG_TYPES).or_else(|| {
+        let id = id.as_str()?;
+        raws.iter()
+            .find(|x| {
+                x.rtype == "aws_security_group"
+                    && x.values.get("id").and_then(Value::as_str) == Some(id)
+            })
+            .map(|x| x.address.clone())
+    });
+    let name = addr
+        .as_ref()
+        .and_then(|a| raws.iter().find(|x| &x.address == a))
+        .and_then(|x| x.values.get("name").cloned())
+        .filter(|n| !n.is_null());
+    (
+        name.unwrap_or(id),
+        addr.map(Value::from).unwrap_or(Value::Null),
+    )
+}
+
+/// The internet as a CIDR: every IPv4 or every IPv6 address.
+fn is_internet(cidr: &str) -> bool {
+    matches!(cidr.trim(), "0.0.0.0/0" | "::/0")
+}
+
+/// One normalised security-group rule. Protocol `-1` (all) covers every port; numbers 6 and 17 are tcp and udp.
+fn rule(
+    direction: &str,
+    protocol: Option<&Value>,
+    from: Option<&Value>,
+    to: Option<&Value>,
+    cidrs: Vec<String>,
+) -> Value {
+    let p = match protocol {
+        Some(Value::String(s)) => s.to_ascii_lowercase(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    };
+    let p = match p.as_str() {
+        "-1" | "all" => "all".to_owned(),
+        "6" => "tcp".to_owned(),
+        "17" => "udp".to_owned(),
+        "1" => "icmp".to_owned(),
+        _ => p,
+    };
+    let (from, to) = if p == "all" {
+        (json!(0), json!(65535))
+    } else {
+        (
+            from.cloned().unwrap_or(Value::Null),
+            to.cloned().unwrap_or(Value::Null),
+        )
+    };
+    let open = cidrs.iter().any(|c| is_internet(c));
+    json!({"direction": direction, "protocol": p, "from_port": from, "to_port": to,
+           "cidrs": cidrs, "open_to_internet": open})
+}
+
+fn network_facts(group: Value, address: Value, id: Option<&Value>, rules: Vec<Value>) -> Value {
+    let open = |dir: &str| {
+        rules.iter().any(|r| {
+            r.get("direction").and_then(Value::as_str) == Some(dir)
+                && r.get("open_to_internet").and_then(Value::as_bool) == Some(true)
+        })
+    };
+    json!({"security_group": group, "security_group_address": address,
+           "security_group_id": id.cloned().unwrap_or(Value::Null),
+           "internet_ingress": open("ingress"), "internet_egress": open("egress"), "rules": rules})
+}
+
+/// Whether a bucket policy denies requests not sent over TLS: a `Deny` for everyone on all S3 actions (or `*`)
+/// under `Bool` `aws:SecureTransport` = false. `null` when the policy text is not known (a plan) or not JSON.
+fn denies_plain_http(policy: &Value) -> Value {
+    let doc = match policy {
+        Value::String(s) => match serde_json::from_str::<Value>(s) {
+            Ok(d) => d,
+            Err(_) => return Value::Null,
+        },
+        o @ Value::Object(_) => o.clone(),
+        _ => return Value::Null,
+    };
+    let statements = match doc.get("Statement") {
+        Some(Value::Array(a)) => a.clone(),
+        Some(o @ Value::Object(_)) => vec![o.clone()],
+        _ => Vec::new(),
+    };
+    let found = statements.iter().any(|st| {
+        let everyone = match st.get("Principal") {
+            Some(Value::String(p)) => p == "*",
+            Some(p) => strings(p.get("AWS")).iter().any(|a| a == "*"),
+            None => false,
+        };
+        let all_actions = strings(st.get("Action"))
+            .iter()
+            .any(|a| a == "*" || a.eq_ignore_ascii_case("s3:*"));
+        let insecure = st
+            .get("Condition")
+            .and_then(|c| c.get("Bool"))
+            .and_then(|b| b.get("aws:SecureTransport"))
+            .is_some_and(|x| match x {
+                Value::Bool(b) => !b,
+                Value::String(s) => s.eq_ignore_ascii_case("false"),
+                Value::Array(a) => a.iter().any(|y| y == "false" || y == &json!(false)),
+                _ => false,
+            });
+        st.get("Effect").and_then(Value::as_str) == Some("Deny")
+            && everyone
+            && all_actions
+            && insecure
+    });
+    json!(found)
+}
+
+/// The smallest positive number of days, as a JSON number; `null` when there is none.
+fn min_days(days: impl Iterator<Item = f64>) -> Value {
+    days.filter(|d| *d > 0.0)
+        .fold(None::<f64>, |m, d| Some(m.map_or(d, |x| x.min(d))))
+        .map_or(Value::Null, |d| json!(d as u64))
 }
 
 fn headroom(min: &Value, max: &Value) -> Value {

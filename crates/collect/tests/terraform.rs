@@ -223,3 +223,229 @@ fn the_collector_is_idempotent_and_stores_nothing_from_a_malformed_file() {
         "nothing stored from the malformed file"
     );
 }
+
+const NET_STATE: &str = include_str!("fixtures/tf-network-state.json");
+const NET_PLAN: &str = include_str!("fixtures/tf-network-plan.json");
+
+#[test]
+fn network_rules_waf_associations_and_listeners_are_normalised_from_a_state() {
+    let doc = parse_show(NET_STATE).expect("state parses");
+    let rs = &doc.resources;
+    let lb = by(rs, "aws_lb.api");
+    assert_eq!(lb.facts["internal"], json!(false));
+    assert!(
+        lb.facts["arn"]
+            .as_str()
+            .is_some_and(|a| a.contains(":loadbalancer/app/score-api/"))
+    );
+    assert_eq!(lb.facts["security_groups"], json!(["sg-0a1b2c3d4e5f60001"]));
+    let http = by(rs, "aws_lb_listener.http");
+    assert_eq!(
+        (
+            http.facts["redirect_https"].clone(),
+            http.facts["tls"].clone()
+        ),
+        (json!(true), json!(false))
+    );
+    assert_eq!(http.facts["load_balancer"], lb.facts["arn"]);
+    let https = by(rs, "aws_lb_listener.https");
+    assert_eq!(https.facts["redirect_https"], json!(false));
+    assert_eq!(
+        https.facts["ssl_policy"],
+        json!("ELBSecurityPolicy-2016-08")
+    );
+    let waf = by(rs, "aws_wafv2_web_acl_association.api");
+    assert_eq!(waf.category, "waf_association");
+    assert_eq!(waf.facts["resource_arn"], lb.facts["arn"]);
+    assert_eq!(
+        waf.facts["resource"],
+        json!(null),
+        "a state names resources by ARN only"
+    );
+
+    let sg = by(rs, "aws_security_group.api_lb");
+    assert_eq!(sg.category, "network_rule");
+    assert_eq!(sg.facts["security_group"], json!("score-api-lb"));
+    assert_eq!(sg.facts["security_group_id"], json!("sg-0a1b2c3d4e5f60001"));
+    assert_eq!(sg.facts["internet_ingress"], json!(true));
+    assert_eq!(sg.facts["internet_egress"], json!(false));
+    assert_eq!(
+        sg.facts["rules"][0],
+        json!({"direction": "ingress", "protocol": "tcp", "from_port": 443, "to_port": 443,
+               "cidrs": ["0.0.0.0/0", "::/0"], "open_to_internet": true})
+    );
+    assert_eq!(sg.facts["rules"].as_array().map(Vec::len), Some(3));
+    let all_out = by(rs, "aws_vpc_security_group_egress_rule.training_all");
+    assert_eq!(
+        all_out.facts["rules"][0],
+        json!({"direction": "egress", "protocol": "all", "from_port": 0, "to_port": 65535,
+               "cidrs": ["0.0.0.0/0"], "open_to_internet": true}),
+        "protocol -1 covers every port"
+    );
+    assert_eq!(
+        all_out.facts["security_group"],
+        json!("training-jobs"),
+        "joined by group id"
+    );
+    assert_eq!(
+        all_out.facts["security_group_address"],
+        json!("aws_security_group.training")
+    );
+    assert_eq!(all_out.facts["internet_egress"], json!(true));
+    assert_eq!(
+        all_out.facts["security_group_id"],
+        json!("sg-0a1b2c3d4e5f60003"),
+        "a model's group ids in a state find the rule"
+    );
+    let ssh = by(rs, "aws_vpc_security_group_ingress_rule.training_ssh");
+    assert_eq!(
+        (
+            ssh.facts["rules"][0]["from_port"].clone(),
+            ssh.facts["internet_ingress"].clone()
+        ),
+        (json!(22), json!(true))
+    );
+    let legacy = by(rs, "aws_security_group_rule.legacy_https6");
+    assert_eq!(
+        legacy.facts["rules"][0]["protocol"],
+        json!("tcp"),
+        "protocol number 6 is tcp"
+    );
+    assert_eq!(legacy.facts["rules"][0]["cidrs"], json!(["::/0"]));
+}
+
+#[test]
+fn bucket_policies_lifecycles_and_ml_compute_are_read_from_a_state() {
+    let doc = parse_show(NET_STATE).expect("state parses");
+    let rs = &doc.resources;
+    let raw = by(rs, "aws_s3_bucket.raw");
+    assert_eq!(raw.facts["tls_only"], json!(true));
+    assert_eq!(
+        raw.facts["expiration_days"],
+        json!(90),
+        "the disabled 7-day rule and the marker-only rule do not count"
+    );
+    assert_eq!(
+        raw.from,
+        vec![
+            "aws_s3_bucket_policy.raw".to_owned(),
+            "aws_s3_bucket_lifecycle_configuration.raw".to_owned()
+        ]
+    );
+    let curated = by(rs, "aws_s3_bucket.curated");
+    assert_eq!(
+        curated.facts["tls_only"],
+        json!(false),
+        "an inline policy without the TLS deny"
+    );
+    assert_eq!(
+        curated.facts["expiration_days"],
+        json!(400),
+        "pre-v4 inline lifecycle_rule"
+    );
+    let eval = by(rs, "google_storage_bucket.eval");
+    assert_eq!(
+        eval.facts["expiration_days"],
+        json!(180),
+        "only Delete actions expire objects"
+    );
+
+    let fraud = by(rs, "aws_sagemaker_model.fraud");
+    assert_eq!(fraud.category, "ml_compute");
+    assert_eq!(
+        (
+            fraud.facts["network_isolation"].clone(),
+            fraud.facts["vpc"].clone()
+        ),
+        (json!(true), json!(true))
+    );
+    assert_eq!(
+        fraud.facts["security_groups"],
+        json!(["sg-0a1b2c3d4e5f60001"])
+    );
+    let candidate = by(rs, "aws_sagemaker_model.candidate");
+    assert_eq!(candidate.facts["network_isolation"], json!(false));
+    let nb = by(rs, "aws_sagemaker_notebook_instance.research");
+    assert_eq!(
+        (
+            nb.facts["network_isolation"].clone(),
+            nb.facts["vpc"].clone()
+        ),
+        (json!(false), json!(false))
+    );
+    let ep = by(rs, "aws_vpc_endpoint.s3");
+    assert_eq!(ep.category, "vpc_endpoint");
+    assert_eq!(
+        (
+            ep.facts["service"].clone(),
+            ep.facts["endpoint_type"].clone()
+        ),
+        (json!("s3"), json!("Gateway"))
+    );
+}
+
+#[test]
+fn a_plan_joins_listeners_associations_rules_and_models_through_references() {
+    let doc = parse_show(NET_PLAN).expect("plan parses");
+    let rs = &doc.resources;
+    assert_eq!(
+        by(rs, "module.serving.aws_lb_listener.https").facts["load_balancer"],
+        json!("module.serving.aws_lb.api")
+    );
+    let waf = by(rs, "module.serving.aws_wafv2_web_acl_association.api");
+    assert_eq!(waf.facts["resource"], json!("module.serving.aws_lb.api"));
+    assert_eq!(
+        waf.facts["web_acl"],
+        json!("module.serving.aws_wafv2_web_acl.api")
+    );
+    assert_eq!(
+        waf.facts["resource_arn"],
+        json!(null),
+        "unknown until apply"
+    );
+    let rule = by(
+        rs,
+        "module.serving.aws_vpc_security_group_egress_rule.jobs_all",
+    );
+    assert_eq!(
+        rule.facts["security_group_address"],
+        json!("module.serving.aws_security_group.jobs")
+    );
+    assert_eq!(rule.facts["security_group"], json!("training-jobs"));
+    let model = by(rs, "module.serving.aws_sagemaker_model.candidate");
+    assert_eq!(
+        model.facts["security_groups"],
+        json!(["module.serving.aws_security_group.jobs"]),
+        "nested-block references"
+    );
+    let raw = by(rs, "module.serving.aws_s3_bucket.raw");
+    assert_eq!(raw.facts["expiration_days"], json!(30));
+    assert_eq!(
+        raw.facts["tls_only"],
+        json!(null),
+        "a policy whose text is unknown until apply"
+    );
+}
+
+#[test]
+fn malformed_network_values_do_not_panic_and_stay_unknown() {
+    let doc = parse_show(
+        r#"{"values": {"root_module": {"resources": [
+            {"address": "aws_security_group_rule.x", "mode": "managed", "type": "aws_security_group_rule", "name": "x",
+             "values": {"type": "ingress", "protocol": 6, "from_port": "22", "to_port": {}, "cidr_blocks": "0.0.0.0/0"}},
+            {"address": "aws_s3_bucket_policy.p", "mode": "managed", "type": "aws_s3_bucket_policy", "name": "p",
+             "values": {"bucket": "b", "policy": "{not json"}},
+            {"address": "aws_s3_bucket.b", "mode": "managed", "type": "aws_s3_bucket", "name": "b", "values": {"bucket": "b"}}
+        ]}}}"#,
+    )
+    .expect("parses");
+    let rule = by(&doc.resources, "aws_security_group_rule.x");
+    assert_eq!(rule.facts["rules"][0]["protocol"], json!("tcp"));
+    assert_eq!(rule.facts["rules"][0]["open_to_internet"], json!(true));
+    assert_eq!(rule.facts["security_group"], json!(null));
+    assert_eq!(
+        by(&doc.resources, "aws_s3_bucket.b").facts["tls_only"],
+        json!(null),
+        "policy text that is not JSON is unknown"
+    );
+}

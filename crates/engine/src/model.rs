@@ -142,6 +142,9 @@ pub struct ComponentView {
     pub owner: Option<String>,
     #[serde(default)]
     pub holds: Vec<String>,
+    /// Days the data-retention schedule allows, when the description states it.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
 }
 
 fn production() -> String {
@@ -226,6 +229,7 @@ impl ScopeView {
                         in_scope: c.in_scope,
                         owner: c.owner.clone(),
                         holds: c.holds.iter().map(|h| h.key().to_owned()).collect(),
+                        retention_days: c.retention_days,
                     }
                 })
                 .collect(),

@@ -51,6 +51,7 @@ fn scope(in_scope: bool) -> ScopeView {
                 in_scope,
                 owner: None,
                 holds: vec![],
+                retention_days: None,
             },
             ComponentView {
                 id: "service:monitor".into(),
@@ -59,6 +60,7 @@ fn scope(in_scope: bool) -> ScopeView {
                 in_scope: true,
                 owner: None,
                 holds: vec![],
+                retention_days: None,
             },
         ],
         ..ScopeView::default()

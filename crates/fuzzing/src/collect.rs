@@ -407,6 +407,27 @@ pub fn terraform_show(data: &[u8]) {
     });
 }
 
+pub fn credential_report(data: &[u8]) {
+    let Some(t) = utf8(data) else { return };
+    let Some(rows) = deterministic("parse_credential_report", || {
+        assay_collect::iam_aws::parse_credential_report(t)
+    }) else {
+        return;
+    };
+    for r in &rows {
+        assert_eq!(
+            r.console_access, r.password_enabled,
+            "console access is the password flag"
+        );
+        assert!(r.access_keys_active <= 2, "at most two access keys");
+        assert!(r.arn.starts_with("arn:"), "every row has an ARN");
+    }
+    assert!(
+        rows.len() <= t.lines().count(),
+        "never more rows than lines"
+    );
+}
+
 pub fn incident_records(data: &[u8]) {
     let Some(t) = utf8(data) else { return };
     // The file name picks the format (CSV, JSON or JSONL), as in the collector.

@@ -45,6 +45,7 @@ targets! {
     collect::mlflow_json => "MLflow REST JSON: no panic; every evidence item built from a response is one the ledger accepts",
     collect::iam_export => "AWS IAM authorization-details export: no panic; evaluation and grants are deterministic",
     collect::iam_policy => "IAM policy documents and wildcards: no panic; a pattern without wildcards matches itself, `*` matches all",
+    collect::credential_report => "IAM credential reports (CSV): no panic; the same answer twice; console access is the password flag, at most two active keys",
     collect::pickle_walk => "pickle opcode walker: no panic; walks never claim more bytes than the input holds",
     collect::model_file => "model-file scanner (pickle, zip, safetensors): no panic; size and SHA-256 describe the bytes",
     collect::source_config => "`[source.*]` tables of assay.toml: no panic when configuring collectors",

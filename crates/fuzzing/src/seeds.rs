@@ -65,6 +65,10 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             [IAM_EXPORT.as_bytes(), b"\0s3:PutObject arn:aws:s3:::curated/x\nsagemaker:UpdateEndpoint arn:aws:sagemaker:eu-west-1:1:endpoint/prod\n"].concat(),
             b"{\"UserDetailList\":[],\"GroupDetailList\":[],\"RoleDetailList\":[],\"Policies\":[]}".to_vec(),
         ],
+        "credential_report" => vec![
+            include_bytes!("../../collect/tests/fixtures/iam-credential-report.csv").to_vec(),
+            b"mfa_active,arn,user,password_enabled\r\ntrue,arn:aws:iam::1:user/a,\"a\",false\r\n".to_vec(),
+        ],
         "iam_policy" => vec![
             [
                 br#"{"Version":"2012-10-17","Statement":[{"Sid":"W","Effect":"Allow","Action":["s3:Put*","s3:GetObject"],"Resource":"arn:aws:s3:::curated/*"},{"Effect":"Deny","NotAction":"s3:Get*","Resource":"*","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"false"}}}]}"#.as_slice(),
@@ -189,6 +193,8 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
         "terraform_show" => vec![
             include_bytes!("../../collect/tests/fixtures/tf-plan.json").to_vec(),
             include_bytes!("../../collect/tests/fixtures/tf-state.json").to_vec(),
+            include_bytes!("../../collect/tests/fixtures/tf-network-state.json").to_vec(),
+            include_bytes!("../../collect/tests/fixtures/tf-network-plan.json").to_vec(),
             include_bytes!("../../collect/tests/fixtures/hpa.yaml").to_vec(),
         ],
         "incident_records" => vec![

@@ -128,6 +128,19 @@ fn seeds_are_accepted_by_their_parsers() {
         assay_collect::iam_aws::parse_export(std::str::from_utf8(doc).expect("text"))
             .expect("an export");
     }
+    for s in seeds("credential_report") {
+        let rows =
+            assay_collect::iam_aws::parse_credential_report(std::str::from_utf8(&s).expect("text"))
+                .expect("a credential report");
+        assert!(!rows.is_empty());
+    }
+    for s in seeds("terraform_show")
+        .iter()
+        .filter(|s| s.starts_with(b"{"))
+    {
+        assay_collect::terraform::parse_show(std::str::from_utf8(s).expect("text"))
+            .expect("terraform show");
+    }
     for s in seeds("pickle_walk") {
         assay_collect::pickle::walk_all(&mut s.as_slice()).expect("a pickle");
     }

@@ -124,6 +124,10 @@ pub struct Component {
     /// Kinds of data the component holds.
     #[serde(default)]
     pub holds: Vec<DataClass>,
+    /// The longest time, in days, the data-retention schedule lets the component keep data (STO-04 compares
+    /// storage expiration rules and dataset snapshot ages with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u32>,
     /// The subservice organisation that runs it, if any (matches a `[[subservice]]` name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,

@@ -510,8 +510,8 @@ fn check_and_sign(
     })
 }
 
-/// The IAM export, the model files, the access-review register and the latest scan are observed at their
-/// modification time; give them the demo's clock, so a demo built with `ASSAY_NOW` is the same on every run.
+/// The IAM export, the model files, the access-review register, the latest scan, the Terraform state and the
+/// credential report are observed at their modification time; give them the demo's clock, so a demo built with `ASSAY_NOW` is the same on every run.
 fn pin_export_times(built: &Built, now: Timestamp) -> Result<(), miette::Report> {
     for rel in [
         "exports/iam-authorization-details.json",
@@ -520,6 +520,7 @@ fn pin_export_times(built: &Built, now: Timestamp) -> Result<(), miette::Report>
     ]
     .iter()
     .chain(demo::PINNED_EXPORTS)
+    .chain(demo::PINNED_INFRA)
     {
         let path = built.root.join(rel);
         std::fs::File::options()

@@ -31,6 +31,7 @@ stage = "storage"
 in_scope = true
 owner = "data-platform"
 holds = ["customer_data", "pii", "confidential"]
+retention_days = 90
 provider = "Nimbus Cloud"
 
 [[component]]

@@ -11,6 +11,7 @@ mod corporate;
 mod data_platform;
 pub mod datasets;
 mod governance;
+mod infrastructure;
 mod ml_history;
 mod ml_platform;
 mod operations;
@@ -22,6 +23,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 pub use change::PINNED as PINNED_EXPORTS;
+pub use infrastructure::PINNED as PINNED_INFRA;
 pub use ml_history::{BROKEN as BROKEN_MODEL, PRODUCTION as PRODUCTION_MODEL};
 pub use operations::EVALUATIONS;
 
@@ -120,7 +122,7 @@ pub fn build(dir: &Path, force: bool) -> Result<Built, DemoError> {
         files: Vec::new(),
         manual: Vec::new(),
     };
-    let parts: [(&'static str, BuildPart); 11] = [
+    let parts: [(&'static str, BuildPart); 12] = [
         ("company", company::build),
         ("governance", governance::build),
         ("data platform", data_platform::build),
@@ -134,6 +136,10 @@ pub fn build(dir: &Path, force: bool) -> Result<Built, DemoError> {
             ml_history::build,
         ),
         ("operations (IAM export, model files)", operations::build),
+        (
+            "infrastructure (Terraform state, IAM credential report)",
+            infrastructure::build,
+        ),
         (
             "change management and security operations (pull requests, tickets, deployments, access reviews, scans)",
             change::build,

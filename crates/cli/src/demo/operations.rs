@@ -119,6 +119,8 @@ pub fn build(ws: &mut Workspace) -> Result<(), DemoError> {
 # `aws iam get-account-authorization-details --output json`, exported by the security team.
 [source.aws_iam]
 file = "exports/iam-authorization-details.json"
+# `aws iam get-credential-report`, decoded: who signs in to the console, with or without MFA.
+credential_report = "exports/credential-report.csv"
 
 [[source.aws_iam.asset]]
 asset = "service:score-api"
