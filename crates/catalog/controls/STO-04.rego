@@ -5,7 +5,8 @@
 # enabled S3 expiration, or a GCS Delete rule's age) no later than the limit, or at all when no limit is stated.
 # Rules limited to a prefix or tag count as if they covered the whole bucket. One occurrence per
 # dataset.snapshot recorded for such a component with a limit: it fails once the snapshot is older than the
-# limit at the end of the window. Snapshots recorded before the evidence window do not reach the test.
+# limit at the end of the window. Snapshots are reference evidence (controls.toml `reference`): every one
+# recorded up to the end of the window is read, however old.
 package assay.control
 
 personal := {c.id: c | some c in input.scope.components; c.in_scope; "pii" in object.get(c, "holds", [])}
