@@ -353,8 +353,8 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
     exit: 0
     --- stdout
     Built assay-demo — Kestrel Labs, a fictional AI company
-      parts: company, governance, data platform, datasets, ML platform, serving, corporate IT and people, vendors, ML history (git, DVC, GTO, LFS, OpenLineage), operations (IAM export, model files), change management and security operations (pull requests, tickets, deployments, access reviews, scans)
-      files: .assay-demo, README.md, assay.toml, datasets/curated/2025-06/part-0.csv, datasets/curated/2025-06/part-1.csv, datasets/curated/README.md, datasets/current.csv, datasets/ingest-rules.toml, datasets/reference.csv, datasets/training-extract.csv, evaluations/fraud-scorer-v1.2.0.json, exports/access-reviews.csv, exports/deployments.jsonl, exports/github/score-api-pulls.json, exports/iam-authorization-details.json, exports/jira/changes.json, lineage/etl-events.jsonl, models/fraud-scorer.safetensors, models/legacy-scorer.pkl, policies/acceptable-ai-use.md, policies/data-retention.md, policies/incident-response.md, policies/information-security.md, repos/fraud-model.git/ (git repository), scans/2026-10-05/osv-scanner.json, scans/latest/osv-scanner.json
+      parts: company, governance, data platform, datasets, ML platform, serving, corporate IT and people, vendors, ML history (git, DVC, GTO, LFS, OpenLineage), operations (IAM export, model files), infrastructure (Terraform state, IAM credential report), change management and security operations (pull requests, tickets, deployments, access reviews, scans)
+      files: .assay-demo, README.md, assay.toml, datasets/curated/2025-06/part-0.csv, datasets/curated/2025-06/part-1.csv, datasets/curated/README.md, datasets/current.csv, datasets/ingest-rules.toml, datasets/reference.csv, datasets/training-extract.csv, evaluations/fraud-scorer-v1.2.0.json, exports/access-reviews.csv, exports/credential-report.csv, exports/deployments.jsonl, exports/github/score-api-pulls.json, exports/iam-authorization-details.json, exports/jira/changes.json, exports/terraform-state.json, lineage/etl-events.jsonl, models/fraud-scorer.safetensors, models/legacy-scorer.pkl, policies/acceptable-ai-use.md, policies/data-retention.md, policies/incident-response.md, policies/information-security.md, repos/fraud-model.git/ (git repository), scans/2026-10-05/osv-scanner.json, scans/latest/osv-scanner.json
 
     Checked assay-demo/assay.toml — Kestrel Fraud Scoring API
       categories: security, availability, processing_integrity, confidentiality, privacy · 21 components (20 in scope) · 3 subservice organisations
@@ -419,8 +419,9 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       deployments     6 items, 6 new
       access_reviews  4 items, 4 new
       vulnerabilities 5 items, 5 new
-      checkpoint signed at size 99
-      and 1 model.evaluation item from the training pipeline's evaluation reports (#99)
+      terraform       15 items, 15 new
+      checkpoint signed at size 119
+      and 1 model.evaluation item from the training pipeline's evaluation reports (#119)
 
     Trace of fraud-scorer#prod   (the planted broken link: fraud-scorer@v1.1.0, 1 finding)
     fraud-scorer v1.2.0 (gto registry)
@@ -474,19 +475,19 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
           code: https://git.kestrel-labs.example/data/etl @ 289149886d
 
     Deployments and approvals
-      2026-10-14T16:20:00Z  production  by ci-deployer  ticket CHG-1201  commit 5d1e0c7a9b  digest sha256:4440cc2b1d62… = artifact  (log)   [#84]
-      2026-11-09T21:47:00Z  production  by omar.haddad@kestrel-labs.example  ticket CHG-1215  commit c3b2a1f0e9  digest sha256:4440cc2b1d62… = artifact  (log)   [#85]
-      2026-11-21T03:12:00Z  production  by maya.chen@kestrel-labs.example  ticket CHG-1219  commit e1d2c3b4a5  digest sha256:c0ffee5e1f0d… ≠ artifact (a different file was deployed)  (log)   [#86]
-      2026-11-25T10:00:00Z  staging  by ci-deployer  no ticket  commit e1d2c3b4a5  digest sha256:c0ffee5e1f0d… ≠ artifact (a different file was deployed)  (log)   [#87]
-      2025-03-22T11:00:00Z  prod  by ben@kestrel-labs.example  ticket CHG-1187  commit 4914054631  (gto)   [#89]
+      2026-10-14T16:20:00Z  production  by ci-deployer  ticket CHG-1201  commit 5d1e0c7a9b  digest sha256:4440cc2b1d62… = artifact  (log)   [#89]
+      2026-11-09T21:47:00Z  production  by omar.haddad@kestrel-labs.example  ticket CHG-1215  commit c3b2a1f0e9  digest sha256:4440cc2b1d62… = artifact  (log)   [#90]
+      2026-11-21T03:12:00Z  production  by maya.chen@kestrel-labs.example  ticket CHG-1219  commit e1d2c3b4a5  digest sha256:c0ffee5e1f0d… ≠ artifact (a different file was deployed)  (log)   [#91]
+      2026-11-25T10:00:00Z  staging  by ci-deployer  no ticket  commit e1d2c3b4a5  digest sha256:c0ffee5e1f0d… ≠ artifact (a different file was deployed)  (log)   [#92]
+      2025-03-22T11:00:00Z  prod  by ben@kestrel-labs.example  ticket CHG-1187  commit 4914054631  (gto)   [#94]
 
     Chain complete: every link is backed by ledger evidence.
 
-    Check today: 5 pass · 12 fail · 50 not verifiable · 0 not applicable (stored as check.result #100)
+    Check today: 8 pass · 16 fail · 43 not verifiable · 0 not applicable (stored as check.result #120)
     Readiness by category
-      Security                 2/33  criteria ready (  6%)   controls: 3 pass · 9 fail · 36 not verifiable · 0 n/a
+      Security                 2/33  criteria ready (  6%)   controls: 5 pass · 13 fail · 30 not verifiable · 0 n/a
           no passing control: CC1.1 CC1.2 CC1.3 CC1.4 CC1.5 CC2.1 CC2.3 CC3.1 CC3.2 CC3.3 CC3.4 CC4.1
-          CC4.2 CC5.1 CC6.2 CC6.4 CC6.5 CC6.6 CC6.7 CC6.8 CC7.1 CC7.2 CC7.3 CC7.4 CC7.5 CC9.1 CC9.2
+          CC4.2 CC5.1 CC6.2 CC6.4 CC6.5 CC6.7 CC6.8 CC7.1 CC7.2 CC7.3 CC7.4 CC7.5 CC9.1 CC9.2
       Availability             0/3   criteria ready (  0%)   controls: 0 pass · 1 fail · 5 not verifiable · 0 n/a
           no passing control: A1.1 A1.2 A1.3
       Processing Integrity     0/5   criteria ready (  0%)   controls: 2 pass · 3 fail · 10 not verifiable · 0 n/a
@@ -510,8 +511,8 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       FAIL SUP-03: store:curated-features: last access review 2026-07-14 by sofia.rossi@kestrel-labs.example (14 accounts, 0 removed) is 140 days old, more than a quarter (92 days)
       FAIL SUP-04: torch 2.1.0: GHSA-pg7h-5qx3-wjr3 (critical) open 57 days since 2026-10-05, past the 7-day deadline; fixed in 2.2.0
       FAIL SUP-05: pipeline:train: scan #7 found credentials (AWS_ACCESS_KEY: 8) with no recorded rotation
-      1 controls cannot be seen because their source is not configured, e.g. STO-01: source not
-      configured: add [source.terraform] to assay.toml to collect tf.resource
+      FAIL SUP-10: tf:aws_vpc_security_group_ingress_rule.research_hub_ssh (research-hub): opens to the internet: tcp 22 (0.0.0.0/0)
+      FAIL SUP-11: store:curated-features (kestrel-curated-features): accepts plain HTTP requests: no bucket policy statement denies s3:* when aws:SecureTransport is false
 
     Type 2 over 2026-06-01 .. 2026-11-30 (the six months before this one)
       2 effective · 0 effective with exceptions · 3 ineffective · 7 not occurring · 55 not verifiable
@@ -530,7 +531,7 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       FAIL SUP-04: ineffective: 182 exception(s) in 183 expected occurrence(s) (99.5% deviation rate)
           - 2026-06-01 to 2026-10-04 missed: 126 expected occurrences with none found
           - 2026-10-06 to 2026-11-30 missed: 56 expected occurrences with none found
-      checkpoint signed at size 101; verify: clean (101 items, 4 checkpoints, 5 attachments)
+      checkpoint signed at size 121; verify: clean (121 items, 4 checkpoints, 5 attachments)
 
     Next
       cd assay-demo && assay scope check -v
