@@ -35,7 +35,7 @@ pub(crate) fn sources_of(kind: &str) -> &'static [&'static str] {
         (_, "access_review") => &["access_reviews"],
         (_, "vuln.finding") => &["vulnerabilities"],
         (_, "model.file_scan") => &["model_files"],
-        (_, "incident") => &["incidents"],
+        (_, "incident" | "dr.test" | "backup.job") => &["incidents"],
         // Recorded by people (`assay evidence add`) or by Assay's own runtime controls.
         _ => &[],
     }
