@@ -98,11 +98,18 @@ fn both_entry_points_store_identical_bytes_and_leaf_hashes() {
             .append_canonical(&canonical, &mut NoProgress)
             .expect("append again");
         assert!(again.iter().all(|o| !o.new));
-        assert_eq!(again, oa);
-        // And they read back as the original items.
+        let indices =
+            |o: &[assay_ledger::AppendOutcome]| o.iter().map(|o| o.index).collect::<Vec<_>>();
+        assert_eq!(indices(&again), indices(&oa));
+        // And they read back as the original items (member order aside).
         let listed = by_bytes.list(&ListFilter::default()).expect("list");
-        let back: Vec<Evidence> = listed.into_iter().map(|s| s.evidence).collect();
-        assert_eq!(back, batch);
+        assert_eq!(listed.len(), batch.len());
+        for (back, e) in listed.iter().zip(&batch) {
+            assert_eq!(
+                back.evidence.canonical_bytes().expect("canonical"),
+                e.canonical_bytes().expect("canonical")
+            );
+        }
     }
 }
 
