@@ -130,9 +130,6 @@ fn plan_repo(repo: &Repo, ctx: &mut Context<'_>) -> Result<Planned, CollectError
 
 /// Build the commit items of one repository in order, then its ref items, handing them to `sink` in batches.
 /// Commits the walk did not decode are read here (the repository is opened again: this runs on its own thread).
-///
-/// With more than one batch, a second thread builds every other batch (its own handle on the repository), so
-/// decoding runs on two cores while the ledger stores; the batches reach `sink` in order all the same.
 fn produce(
     spec: &RepoSpec,
     workspace: &Path,
@@ -161,66 +158,21 @@ fn produce(
         }
         batches.push(batch);
     }
-    if batches.len() < 2 || std::env::var_os("ASSAY_ONE_DECODER").is_some() {
-        let (mut repo, mut buf) = (None, Vec::new());
-        let n = batches.len();
-        for (i, b) in batches.into_iter().enumerate() {
-            let mut items = builder.build(b, &mut repo, &mut buf)?;
-            if i + 1 == n {
-                items.append(&mut refs);
-            }
-            if !sink(items) {
-                return Ok(()); // the ledger stopped taking items; its error is reported by the caller
-            }
-        }
-        if n == 0 && !refs.is_empty() {
-            sink(refs);
-        }
-        return Ok(());
-    }
-    let mut mine = Vec::with_capacity(batches.len().div_ceil(2));
-    let mut theirs = Vec::with_capacity(batches.len() / 2);
+    let (mut repo, mut buf) = (None, Vec::new());
+    let n = batches.len();
     for (i, b) in batches.into_iter().enumerate() {
-        if i % 2 == 0 {
-            mine.push(b);
-        } else {
-            theirs.push(b);
+        let mut items = builder.build(b, &mut repo, &mut buf)?;
+        if i + 1 == n {
+            items.append(&mut refs);
+        }
+        if !sink(items) {
+            return Ok(()); // the ledger stopped taking items; its error is reported by the caller
         }
     }
-    let expected = theirs.len();
-    std::thread::scope(|s| {
-        let (tx, rx) =
-            std::sync::mpsc::sync_channel::<Result<Vec<CanonicalEvidence>, CollectError>>(1);
-        let builder = &builder;
-        s.spawn(move || {
-            let (mut repo, mut buf) = (None, Vec::new());
-            for b in theirs {
-                let built = builder.build(b, &mut repo, &mut buf);
-                let failed = built.is_err();
-                if tx.send(built).is_err() || failed {
-                    return; // the other side stopped, or this is the error it will report
-                }
-            }
-        });
-        let (mut repo, mut buf) = (None, Vec::new());
-        for (i, b) in mine.into_iter().enumerate() {
-            if !sink(builder.build(b, &mut repo, &mut buf)?) {
-                return Ok(()); // the ledger stopped taking items; its error is reported by the caller
-            }
-            if i < expected {
-                let built = rx
-                    .recv()
-                    .unwrap_or_else(|_| Err(refused("a decoding thread stopped")))?;
-                if !sink(built) {
-                    return Ok(());
-                }
-            }
-        }
-        if !refs.is_empty() {
-            sink(refs);
-        }
-        Ok(())
-    })
+    if n == 0 && !refs.is_empty() {
+        sink(refs);
+    }
+    Ok(())
 }
 
 /// Builds the commit items of one batch.

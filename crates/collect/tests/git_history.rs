@@ -398,8 +398,8 @@ fn check_pinned(ws: &Path, repo: &Path, signed: &str) {
 const SIGNED_PAYLOAD: &str = r#"{"author":{"email":"alice@example.com","name":"Alice","time":"2025-02-03T10:00:00Z","utc_offset_minutes":60},"commit":"{signed}","committer":{"email":"alice@example.com","name":"Alice","time":"2025-02-03T10:00:00Z","utc_offset_minutes":60},"message":"signed commit","parents":["9b4a998d7da602c83bc6fca4933d3ee4188012e3"],"repo":"model","signature_format":"ssh","signature_verified":false,"signed":true,"tree":"db7c2576c3069ce1ea76d1b4b38277e7ff3348bf"}"#;
 const PINNED_DIGEST: &str = "94d5b53ad05cac5dc1f4f45543c1cfb87d1ae6d8e1d6bf86ff3dd228b1cd2360";
 
-/// More commits than one batch of the collector (8 192): the batches are built on two threads and must still
-/// be stored oldest first, each commit once, and a second run must add nothing.
+/// More commits than one batch of the collector (8 192): the batches must be stored oldest first, each commit
+/// once, and a second run must add nothing.
 #[test]
 fn several_batches_are_stored_in_commit_order() {
     const N: usize = 2 * 8192 + 3;
