@@ -26,7 +26,7 @@ fn item(i: u64, payload: Value) -> Evidence {
         payload,
         attachments: vec![],
         expires_at: None,
-        note: (i % 5 == 0).then(|| format!("note \"{i}\"\n")),
+        note: i.is_multiple_of(5).then(|| format!("note \"{i}\"\n")),
     }
 }
 
