@@ -1,6 +1,9 @@
-//! Breakdown for `bench/lineage.sh`: the two halves of `assay collect --source git`, each timed alone on a fresh
-//! ledger — reading the repository (walk, decoding, building the items; nothing stored) and storing those items
-//! (one ledger append, nothing read). Prints `items read_seconds store_seconds`.
+//! Breakdown for `bench/lineage.sh`: the parts of `assay collect --source git`, each timed alone on a fresh
+//! ledger — reading the repository (walk, decoding, building the items; nothing stored), storing those items
+//! (one ledger append, nothing read), and the lineage-index update that ends every collect. Prints
+//! `items read_seconds store_seconds index_seconds`. With `--whole`, it times instead what `assay collect --source
+//! git` does after reading `assay.toml`: the collection (reading and storing overlapped) and the index update, on a
+//! fresh ledger, and prints `items collect_seconds`.
 //!
 //! ```text
 //! cargo run --release -p assay-collect --example git_breakdown -- PATH/TO/REPO
@@ -23,6 +26,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let collector = config.collector();
     let now = jiff::Timestamp::from_second(1_800_000_000)?;
 
+    if std::env::args().nth(2).as_deref() == Some("--whole") {
+        let started = Instant::now();
+        let summary = assay_collect::run(
+            collector.as_ref(),
+            &mut ledger,
+            ws.path(),
+            now,
+            &mut NoProgress,
+        )?;
+        assay_lineage::LineageIndex::open_updated(&ledger)?;
+        println!("{} {:.3}", summary.items, started.elapsed().as_secs_f64());
+        return Ok(());
+    }
+
     let started = Instant::now();
     let collected = collector.collect(&mut Context {
         workspace: ws.path(),
@@ -30,7 +47,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         now,
         progress: &mut NoProgress,
     })?;
-    let mut items = collected.evidence;
+    let mut items = Vec::new();
+    for e in collected.evidence {
+        items.push(e.into_canonical().map_err(|e| e.reason)?);
+    }
     for deferred in collected.deferred {
         deferred.produce(&mut |batch| {
             items.extend(batch);
@@ -40,13 +60,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let read = started.elapsed();
 
     let started = Instant::now();
-    ledger.append(&items, &mut NoProgress)?;
+    ledger.append_canonical(&items, &mut NoProgress)?;
     let store = started.elapsed();
+
+    let started = Instant::now();
+    assay_lineage::LineageIndex::open_updated(&ledger)?;
+    let index = started.elapsed();
     println!(
-        "{} {:.3} {:.3}",
+        "{} {:.3} {:.3} {:.3}",
         items.len(),
         read.as_secs_f64(),
-        store.as_secs_f64()
+        store.as_secs_f64(),
+        index.as_secs_f64()
     );
     Ok(())
 }

@@ -11,13 +11,14 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use assay_ledger::{Evidence, EvidenceKind};
+use assay_ledger::jcs::{self, CanonicalJson};
+use assay_ledger::{CanonicalEvidence, Evidence, EvidenceKind};
 use serde_json::json;
 
 use crate::config::RepoSpec;
 use crate::error::CollectError;
-use crate::repo::{CommitInfo, Repo, Walked, new_commits_walked};
-use crate::{Collected, Collector, Context, Deferred, source};
+use crate::repo::{CommitInfo, Person, Repo, Walked, new_commits_walked};
+use crate::{Collected, Collector, Context, Deferred, Sink, source};
 
 /// Config of `[source.git]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,36 +136,86 @@ fn produce(
     now: jiff::Timestamp,
     commits: Vec<Walked>,
     refs: Vec<Evidence>,
-    sink: &mut dyn FnMut(Vec<Evidence>) -> bool,
+    sink: &mut Sink<'_>,
 ) -> Result<(), CollectError> {
-    let mut repo: Option<Repo> = None;
-    let mut buf = Vec::new();
-    let name = spec.name.as_str();
-    let subject = format!("repo:{name}");
-    let mut batch = Vec::with_capacity(BATCH.min(commits.len() + refs.len()));
-    for w in commits {
-        let c = match w.decoded {
-            Some(c) => c,
-            None => {
-                let r = match repo.take() {
-                    Some(r) => r,
-                    None => Repo::open(NAME, spec, workspace)?,
-                };
-                let c = r.commit_in(w.id, &mut buf)?;
-                repo = Some(r);
-                c
-            }
-        };
-        batch.push(commit_evidence(name, &subject, c, now));
-        if batch.len() == BATCH && !sink(std::mem::replace(&mut batch, Vec::with_capacity(BATCH))) {
+    let subject = format!("repo:{}", spec.name);
+    let builder = Builder {
+        spec,
+        workspace,
+        now,
+        subject: &subject,
+    };
+    let mut refs = refs
+        .into_iter()
+        .map(|r| r.into_canonical().map_err(|e| refused(&e.reason)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut batches: Vec<Vec<Walked>> = Vec::with_capacity(commits.len().div_ceil(BATCH));
+    let mut rest = commits.into_iter();
+    loop {
+        let batch: Vec<Walked> = rest.by_ref().take(BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        batches.push(batch);
+    }
+    let (mut repo, mut buf) = (None, Vec::new());
+    let n = batches.len();
+    for (i, b) in batches.into_iter().enumerate() {
+        let mut items = builder.build(b, &mut repo, &mut buf)?;
+        if i + 1 == n {
+            items.append(&mut refs);
+        }
+        if !sink(items) {
             return Ok(()); // the ledger stopped taking items; its error is reported by the caller
         }
     }
-    batch.extend(refs);
-    if !batch.is_empty() {
-        sink(batch);
+    if n == 0 && !refs.is_empty() {
+        sink(refs);
     }
     Ok(())
+}
+
+/// Builds the commit items of one batch.
+struct Builder<'a> {
+    spec: &'a RepoSpec,
+    workspace: &'a Path,
+    now: jiff::Timestamp,
+    subject: &'a str,
+}
+
+impl Builder<'_> {
+    /// The items of `batch`, decoding the commits the walk did not (through `repo`, opened on first use).
+    fn build(
+        &self,
+        batch: Vec<Walked>,
+        repo: &mut Option<Repo>,
+        buf: &mut Vec<u8>,
+    ) -> Result<Vec<CanonicalEvidence>, CollectError> {
+        let name = self.spec.name.as_str();
+        let mut out = Vec::with_capacity(batch.len());
+        for w in batch {
+            let c = match w.decoded {
+                Some(c) => c,
+                None => {
+                    let r = match repo {
+                        Some(r) => r,
+                        None => repo.insert(Repo::open(NAME, self.spec, self.workspace)?),
+                    };
+                    r.commit_in(w.id, buf)?
+                }
+            };
+            out.push(commit_evidence(name, self.subject, c, self.now)?);
+        }
+        Ok(out)
+    }
+}
+
+/// The error for an item the ledger's canonical form refuses (a bug here, not bad input).
+fn refused(reason: &str) -> CollectError {
+    CollectError::Ledger {
+        source_name: NAME.into(),
+        message: reason.to_owned(),
+    }
 }
 
 fn commit_time(
@@ -181,30 +232,84 @@ fn commit_time(
     Ok(repo.commit(id)?.committer.time)
 }
 
-/// The `git.commit` item of `c` (its strings move into the payload).
-fn commit_evidence(repo: &str, subject: &str, c: CommitInfo, now: jiff::Timestamp) -> Evidence {
-    let mut message = c.message;
-    message.truncate(message.trim_end().len());
-    Evidence {
+/// The `git.commit` item of `c`, its payload written in canonical form here (documented in
+/// `docs/evidence/lineage.md`; the members in the order JCS sorts them).
+fn commit_evidence(
+    repo: &str,
+    subject: &str,
+    c: CommitInfo,
+    now: jiff::Timestamp,
+) -> Result<CanonicalEvidence, CollectError> {
+    let message = c.message.trim_end();
+    let mut o = Vec::with_capacity(320 + message.len());
+    let id = c.id.to_hex().to_string();
+    o.extend_from_slice(b"{\"author\":");
+    write_person(&mut o, &c.author);
+    o.extend_from_slice(b",\"commit\":\"");
+    o.extend_from_slice(id.as_bytes());
+    o.extend_from_slice(b"\",\"committer\":");
+    write_person(&mut o, &c.committer);
+    o.extend_from_slice(b",\"message\":");
+    jcs::write_str(&mut o, message);
+    o.extend_from_slice(b",\"parents\":[");
+    for (i, p) in c.parents.iter().enumerate() {
+        if i > 0 {
+            o.push(b',');
+        }
+        write_id(&mut o, p);
+    }
+    o.extend_from_slice(b"],\"repo\":");
+    jcs::write_str(&mut o, repo);
+    o.extend_from_slice(b",\"signature_format\":");
+    match c.signature {
+        Some(f) => jcs::write_str(&mut o, f),
+        None => o.extend_from_slice(b"null"),
+    }
+    o.extend_from_slice(b",\"signature_verified\":false,\"signed\":");
+    o.extend_from_slice(if c.signature.is_some() {
+        b"true"
+    } else {
+        b"false"
+    });
+    o.extend_from_slice(b",\"tree\":");
+    write_id(&mut o, &c.tree);
+    o.push(b'}');
+    let payload = CanonicalJson::from_bytes(o).map_err(|e| refused(&e.reason))?;
+    Ok(Evidence {
         kind: EvidenceKind::GitCommit,
         subject: subject.to_owned(),
-        source: source(NAME, format!("{repo}@{}", c.id)),
+        source: source(NAME, format!("{repo}@{id}")),
         observed_at: c.committer.time,
         collected_at: now,
-        payload: json!({
-            "repo": repo,
-            "commit": c.id.to_string(),
-            "tree": c.tree.to_string(),
-            "parents": c.parents.iter().map(|p| p.to_string()).collect::<Vec<_>>(),
-            "author": c.author.into_json(),
-            "committer": c.committer.into_json(),
-            "message": message,
-            "signed": c.signature.is_some(),
-            "signature_format": c.signature,
-            "signature_verified": false,
-        }),
+        payload,
         attachments: Vec::new(),
         expires_at: None,
         note: None,
+    })
+}
+
+/// An object id as a JSON string.
+fn write_id(o: &mut Vec<u8>, id: &gix::oid) {
+    let mut hex = [0u8; 64];
+    let hex = id.hex_to_buf(&mut hex);
+    o.push(b'"');
+    o.extend_from_slice(hex.as_bytes());
+    o.push(b'"');
+}
+
+/// A person as [`Person::into_json`] writes it, in canonical form.
+fn write_person(o: &mut Vec<u8>, p: &Person) {
+    use std::io::Write as _;
+    o.extend_from_slice(b"{\"email\":");
+    jcs::write_str(o, &p.email);
+    o.extend_from_slice(b",\"name\":");
+    jcs::write_str(o, &p.name);
+    // RFC 3339 text needs no escaping; writing to a Vec cannot fail.
+    let _ = write!(o, ",\"time\":\"{}\",\"utc_offset_minutes\":", p.time);
+    let m = p.offset_minutes;
+    if m < 0 {
+        o.push(b'-');
     }
+    jcs::write_u64(o, u64::from(m.unsigned_abs()));
+    o.push(b'}');
 }

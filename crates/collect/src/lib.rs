@@ -40,7 +40,7 @@ pub mod vulnerabilities;
 
 use std::path::Path;
 
-use assay_ledger::{Evidence, Ledger, Progress};
+use assay_ledger::{CanonicalEvidence, Evidence, Ledger, Progress};
 use jiff::Timestamp;
 
 pub use config::{RepoSpec, SourceConfig, configure};
@@ -80,7 +80,7 @@ pub struct Collected {
 }
 
 /// A sink for produced items: takes a batch, and answers `false` when it takes no more (the producer then stops).
-pub type Sink<'a> = dyn FnMut(Vec<Evidence>) -> bool + 'a;
+pub type Sink<'a> = dyn FnMut(Vec<CanonicalEvidence>) -> bool + 'a;
 
 type Produce = Box<dyn FnOnce(&mut Sink<'_>) -> Result<(), CollectError> + Send>;
 
@@ -191,11 +191,11 @@ fn store_while_producing(
 ) -> (Result<(), CollectError>, assay_ledger::Result<()>) {
     std::thread::scope(|s| {
         // One batch in flight while one is stored: the producer never runs far ahead of the ledger.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Evidence>>(1);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<CanonicalEvidence>>(1);
         let producer = s.spawn(move || deferred.produce(&mut |batch| tx.send(batch).is_ok()));
         let mut stored = Ok(());
         for batch in rx.iter() {
-            match ledger.append(&batch, &mut assay_ledger::NoProgress) {
+            match ledger.append_canonical(&batch, &mut assay_ledger::NoProgress) {
                 Ok(o) => outcomes.extend(o),
                 Err(e) => {
                     stored = Err(e);

@@ -397,3 +397,63 @@ fn check_pinned(ws: &Path, repo: &Path, signed: &str) {
 
 const SIGNED_PAYLOAD: &str = r#"{"author":{"email":"alice@example.com","name":"Alice","time":"2025-02-03T10:00:00Z","utc_offset_minutes":60},"commit":"{signed}","committer":{"email":"alice@example.com","name":"Alice","time":"2025-02-03T10:00:00Z","utc_offset_minutes":60},"message":"signed commit","parents":["9b4a998d7da602c83bc6fca4933d3ee4188012e3"],"repo":"model","signature_format":"ssh","signature_verified":false,"signed":true,"tree":"db7c2576c3069ce1ea76d1b4b38277e7ff3348bf"}"#;
 const PINNED_DIGEST: &str = "94d5b53ad05cac5dc1f4f45543c1cfb87d1ae6d8e1d6bf86ff3dd228b1cd2360";
+
+/// More commits than one batch of the collector (8 192): the batches must be stored oldest first, each commit
+/// once, and a second run must add nothing.
+#[test]
+fn several_batches_are_stored_in_commit_order() {
+    const N: usize = 2 * 8192 + 3;
+    let root = tempfile::tempdir().expect("tempdir");
+    let repo = root.path().join("big");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    git(&repo, &["init", "-q", "-b", "main"], "2025-01-01T10:00:00Z");
+    let mut stream = String::new();
+    for i in 1..=N {
+        let t = 1_700_000_000 + i * 60;
+        stream.push_str(&format!(
+            "commit refs/heads/main\nmark :{i}\ncommitter Dev <dev@example.com> {t} +0100\ndata {}\ncommit {i}\n",
+            format!("commit {i}").len()
+        ));
+        if i > 1 {
+            stream.push_str(&format!("from :{}\n", i - 1));
+        }
+        stream.push('\n');
+    }
+    stream.push_str(&format!("reset refs/tags/v1\nfrom :{N}\n\n"));
+    let mut child = Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(&repo)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", &repo)
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("git fast-import");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), stream.as_bytes())
+        .expect("feed fast-import");
+    assert!(child.wait().expect("wait").success());
+    git(
+        &repo,
+        &["commit-graph", "write", "--reachable"],
+        "2025-01-01T10:00:00Z",
+    );
+    let ws = root.path().join("ws");
+    std::fs::create_dir_all(&ws).expect("ws");
+    let mut ledger = Ledger::init(&ws).expect("ledger");
+    let cfg: Vec<_> = configs(&repo)
+        .into_iter()
+        .filter(|(n, _)| n == "git")
+        .collect();
+    let first = run_all(&mut ledger, &ws, &cfg);
+    assert_eq!(first, vec![("git".to_owned(), N + 2, N + 2)]);
+    let commits = items(&ledger, EvidenceKind::GitCommit);
+    assert_eq!(commits.len(), N);
+    for (i, c) in commits.iter().enumerate() {
+        assert_eq!(c["message"], format!("commit {}", i + 1), "item {i}");
+        assert_eq!(c["committer"]["utc_offset_minutes"], 60);
+    }
+    assert_eq!(items(&ledger, EvidenceKind::GitTag).len(), 1);
+    assert_eq!(items(&ledger, EvidenceKind::GitBranch).len(), 1);
+    let again = run_all(&mut ledger, &ws, &cfg);
+    assert_eq!(again, vec![("git".to_owned(), 2, 0)]);
+    assert_eq!(ledger.len().expect("len"), (N + 2) as u64);
+}

@@ -6,7 +6,7 @@ use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
 use crate::digest::{Sha256Digest, leaf_hash};
-use crate::jcs;
+use crate::jcs::{self, CanonicalJson, JcsError};
 use crate::kind::EvidenceKind;
 
 /// Where an evidence item came from.
@@ -24,9 +24,12 @@ pub struct Source {
 /// JSON form (also the input of the canonical encoding): every field is always present; `expires_at` and `note`
 /// are `null` when absent; timestamps are RFC 3339 UTC strings (`2025-01-31T12:00:00Z`, fractional seconds only
 /// when non-zero); attachments are lowercase hex SHA-256 digests of blobs.
+///
+/// The payload is a [`Value`]; collectors that write the canonical JSON of their payloads themselves use
+/// [`CanonicalEvidence`] (the same item, its payload already canonical), which stores the same bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Evidence {
+pub struct Evidence<P = Value> {
     pub kind: EvidenceKind,
     /// Component or asset id from `assay.toml`, e.g. `model:fraud-scorer`.
     pub subject: String,
@@ -36,7 +39,7 @@ pub struct Evidence {
     /// When the collector read it.
     pub collected_at: Timestamp,
     /// The fact itself.
-    pub payload: Value,
+    pub payload: P,
     /// SHA-256 digests of blobs in the blob store.
     #[serde(default)]
     pub attachments: Vec<Sha256Digest>,
@@ -70,7 +73,55 @@ pub struct PreparedItem {
     pub attachments: Vec<Sha256Digest>,
 }
 
+/// An evidence item whose payload is already canonical JSON (checked when it was made).
+pub type CanonicalEvidence = Evidence<CanonicalJson>;
+
+/// A payload the ledger can write in canonical form.
+pub trait Payload {
+    /// Append the canonical JSON of the payload.
+    fn write_canonical(&self, out: &mut Vec<u8>) -> Result<(), JcsError>;
+}
+
+impl Payload for Value {
+    fn write_canonical(&self, out: &mut Vec<u8>) -> Result<(), JcsError> {
+        jcs::write_value(out, self)
+    }
+}
+
+impl Payload for CanonicalJson {
+    fn write_canonical(&self, out: &mut Vec<u8>) -> Result<(), JcsError> {
+        out.extend_from_slice(self.as_bytes());
+        Ok(())
+    }
+}
+
 impl Evidence {
+    /// Decode stored canonical bytes.
+    pub fn from_canonical(bytes: &[u8]) -> Result<Evidence, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+
+    /// The same item with its payload canonicalised once (it stores the same bytes).
+    pub fn into_canonical(self) -> Result<CanonicalEvidence, FieldError> {
+        let payload = CanonicalJson::from_value(&self.payload).map_err(|e| FieldError {
+            field: format!("payload{}", e.path),
+            reason: e.reason,
+        })?;
+        Ok(Evidence {
+            kind: self.kind,
+            subject: self.subject,
+            source: self.source,
+            observed_at: self.observed_at,
+            collected_at: self.collected_at,
+            payload,
+            attachments: self.attachments,
+            expires_at: self.expires_at,
+            note: self.note,
+        })
+    }
+}
+
+impl<P: Payload> Evidence<P> {
     /// Check the fields a store relies on.
     pub fn validate(&self) -> Result<(), FieldError> {
         let bad = |field: &str, reason: &str| {
@@ -146,11 +197,6 @@ impl Evidence {
         })
     }
 
-    /// Decode stored canonical bytes.
-    pub fn from_canonical(bytes: &[u8]) -> Result<Evidence, serde_json::Error> {
-        serde_json::from_slice(bytes)
-    }
-
     /// Members in UTF-16 order of their (ASCII) names; returns the byte range of the payload.
     fn encode(&self) -> Result<(Vec<u8>, std::ops::Range<usize>), FieldError> {
         let mut o = Vec::with_capacity(1024);
@@ -181,10 +227,12 @@ impl Evidence {
         write_ts(&mut o, &self.observed_at);
         o.extend_from_slice(b",\"payload\":");
         let start = o.len();
-        jcs::write_value(&mut o, &self.payload).map_err(|e| FieldError {
-            field: format!("payload{}", e.path),
-            reason: e.reason,
-        })?;
+        self.payload
+            .write_canonical(&mut o)
+            .map_err(|e| FieldError {
+                field: format!("payload{}", e.path),
+                reason: e.reason,
+            })?;
         let end = o.len();
         o.extend_from_slice(b",\"source\":{\"collector\":");
         jcs::write_str(&mut o, &self.source.collector);

@@ -70,6 +70,301 @@ pub fn write_value(out: &mut Vec<u8>, value: &Value) -> Result<(), JcsError> {
     Ok(())
 }
 
+/// JSON text in canonical form, checked when it was made: the payload of an
+/// [`crate::evidence::CanonicalEvidence`], written by a collector that knows its fields instead of built as a
+/// [`Value`] and sorted here.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CanonicalJson(Vec<u8>);
+
+impl CanonicalJson {
+    /// Take `bytes` if they are exactly the canonical form of a JSON value (see [`check`]).
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<CanonicalJson, JcsError> {
+        check(&bytes)?;
+        Ok(CanonicalJson(bytes))
+    }
+
+    /// The canonical form of `value`.
+    pub fn from_value(value: &Value) -> Result<CanonicalJson, JcsError> {
+        to_vec(value).map(CanonicalJson)
+    }
+
+    /// The canonical bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The canonical bytes, owned.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+/// Nesting deeper than this is refused by [`check`] (the ledger's reader could not decode it either).
+pub const MAX_DEPTH: usize = 128;
+
+/// Check that `bytes` are exactly what [`write_value`] writes for some JSON value: valid UTF-8, no whitespace,
+/// member names unique and in UTF-16 order, strings escaped as JCS escapes them and nothing else, numbers in
+/// ECMAScript form. One pass, no value is built. The error's `path` is empty; its reason names the byte offset.
+pub fn check(bytes: &[u8]) -> Result<(), JcsError> {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        return Err(Checker::fail_at(e.valid_up_to(), "is not valid UTF-8"));
+    }
+    let mut c = Checker { b: bytes, at: 0 };
+    c.value(0)?;
+    if c.at != bytes.len() {
+        return Err(c.fail("is text after the value"));
+    }
+    Ok(())
+}
+
+/// The cursor of [`check`] over text already known to be UTF-8.
+struct Checker<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Checker<'a> {
+    fn fail_at(at: usize, what: &str) -> JcsError {
+        JcsError {
+            path: String::new(),
+            reason: format!("byte {at} {what}, so the text is not canonical JSON (RFC 8785)"),
+        }
+    }
+
+    fn fail(&self, what: &str) -> JcsError {
+        Self::fail_at(self.at, what)
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.at).copied()
+    }
+
+    fn expect(&mut self, c: u8) -> Result<(), JcsError> {
+        if self.peek() == Some(c) {
+            self.at += 1;
+            Ok(())
+        } else {
+            Err(self.fail(&format!("should be `{}`", char::from(c))))
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), JcsError> {
+        if self.b[self.at..].starts_with(word) {
+            self.at += word.len();
+            Ok(())
+        } else {
+            Err(self.fail("starts no JSON value"))
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<(), JcsError> {
+        match self.peek() {
+            Some(b'n') => self.literal(b"null"),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'"') => self.string().map(|_| ()),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(open @ (b'[' | b'{')) => {
+                if depth >= MAX_DEPTH {
+                    return Err(self.fail(&format!("opens a level deeper than {MAX_DEPTH}")));
+                }
+                self.at += 1;
+                if open == b'[' {
+                    self.array(depth + 1)
+                } else {
+                    self.object(depth + 1)
+                }
+            }
+            _ => Err(self.fail("starts no JSON value (or is whitespace)")),
+        }
+    }
+
+    fn array(&mut self, depth: usize) -> Result<(), JcsError> {
+        if self.peek() == Some(b']') {
+            self.at += 1;
+            return Ok(());
+        }
+        loop {
+            self.value(depth)?;
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b']') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.fail("should be `,` or `]`")),
+            }
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<(), JcsError> {
+        if self.peek() == Some(b'}') {
+            self.at += 1;
+            return Ok(());
+        }
+        let mut previous: Option<std::borrow::Cow<'a, str>> = None;
+        loop {
+            let at = self.at;
+            if self.peek() != Some(b'"') {
+                return Err(self.fail("should open a member name"));
+            }
+            let name = self.string()?;
+            if let Some(p) = &previous
+                && utf16_cmp(p, &name) != Ordering::Less
+            {
+                return Err(Self::fail_at(
+                    at,
+                    "starts a member name that is a repeat or out of UTF-16 order",
+                ));
+            }
+            self.expect(b':')?;
+            self.value(depth)?;
+            previous = Some(name);
+            match self.peek() {
+                Some(b',') => self.at += 1,
+                Some(b'}') => {
+                    self.at += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.fail("should be `,` or `}`")),
+            }
+        }
+    }
+
+    /// A string literal; returns its content (borrowed unless it has escapes).
+    fn string(&mut self) -> Result<std::borrow::Cow<'a, str>, JcsError> {
+        self.expect(b'"')?;
+        let start = self.at;
+        let mut owned: Option<String> = None;
+        let mut plain_from = start;
+        let b = self.b;
+        let text = |from: usize, to: usize| -> &'a str {
+            // Cut at ASCII bytes of text already checked to be UTF-8.
+            std::str::from_utf8(&b[from..to]).unwrap_or_default()
+        };
+        loop {
+            let Some(&c) = self.b.get(self.at) else {
+                return Err(self.fail("is the end inside a string"));
+            };
+            match c {
+                b'"' => {
+                    let end = self.at;
+                    self.at += 1;
+                    return Ok(match owned {
+                        None => std::borrow::Cow::Borrowed(text(start, end)),
+                        Some(mut s) => {
+                            s.push_str(text(plain_from, end));
+                            std::borrow::Cow::Owned(s)
+                        }
+                    });
+                }
+                b'\\' => {
+                    let s = owned.get_or_insert_with(String::new);
+                    s.push_str(text(plain_from, self.at));
+                    let decoded = match self.b.get(self.at + 1) {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'b') => '\u{8}',
+                        Some(b't') => '\t',
+                        Some(b'n') => '\n',
+                        Some(b'f') => '\u{c}',
+                        Some(b'r') => '\r',
+                        Some(b'u') => {
+                            let hex = self.b.get(self.at + 2..self.at + 6).unwrap_or_default();
+                            let lower = |h: u8| matches!(h, b'0'..=b'9' | b'a'..=b'f');
+                            let code = match hex {
+                                [b'0', b'0', h, l] if lower(*h) && lower(*l) => {
+                                    let v =
+                                        |d: u8| if d <= b'9' { d - b'0' } else { d - b'a' + 10 };
+                                    v(*h) * 16 + v(*l)
+                                }
+                                _ => 0xff,
+                            };
+                            if code >= 0x20 || matches!(code, 0x08 | 0x09 | 0x0a | 0x0c | 0x0d) {
+                                return Err(self.fail(
+                                    "is a \\u escape JCS does not write (only other controls, as \\u00xx in lowercase)",
+                                ));
+                            }
+                            self.at += 4;
+                            char::from(code)
+                        }
+                        _ => return Err(self.fail("is an escape JCS does not write")),
+                    };
+                    s.push(decoded);
+                    self.at += 2;
+                    plain_from = self.at;
+                }
+                0x00..=0x1f => return Err(self.fail("is a control character JCS escapes")),
+                _ => self.at += 1,
+            }
+        }
+    }
+
+    /// A number: JSON grammar, and the very text ECMAScript prints for the double it denotes.
+    fn number(&mut self) -> Result<(), JcsError> {
+        let start = self.at;
+        let digits = |c: &mut Self| {
+            let from = c.at;
+            while matches!(c.peek(), Some(b'0'..=b'9')) {
+                c.at += 1;
+            }
+            c.at - from
+        };
+        if self.peek() == Some(b'-') {
+            self.at += 1;
+        }
+        let int_start = self.at;
+        let int_len = digits(self);
+        let bad = |c: &Self| {
+            Err(Self::fail_at(
+                start,
+                &format!(
+                    "starts a number not in canonical form ({})",
+                    String::from_utf8_lossy(&c.b[start..c.at])
+                ),
+            ))
+        };
+        if int_len == 0 || (int_len > 1 && self.b[int_start] == b'0') {
+            return bad(self);
+        }
+        let mut plain = true;
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            plain = false;
+            if digits(self) == 0 {
+                return bad(self);
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.at += 1;
+            plain = false;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.at += 1;
+            }
+            if digits(self) == 0 {
+                return bad(self);
+            }
+        }
+        let token = &self.b[start..self.at];
+        // Short integers are their own canonical form (all but negative zero).
+        if plain && int_len <= 15 {
+            return if token == b"-0" { bad(self) } else { Ok(()) };
+        }
+        let value: f64 = match std::str::from_utf8(token).ok().and_then(|t| t.parse().ok()) {
+            Some(v) => v,
+            None => return bad(self),
+        };
+        let mut again = Vec::with_capacity(token.len());
+        if value.is_finite() {
+            write_f64(&mut again, value);
+        }
+        if again != token {
+            return bad(self);
+        }
+        Ok(())
+    }
+}
+
 fn prefix(mut e: JcsError, segment: &str) -> JcsError {
     let seg = segment.replace('~', "~0").replace('/', "~1");
     e.path = format!("/{seg}{}", e.path);

@@ -13,7 +13,7 @@ use crate::blob::{BlobState, BlobStore};
 use crate::digest::{Sha256Digest, leaf_hash};
 use crate::envelope;
 use crate::error::{LedgerError, Result};
-use crate::evidence::{Evidence, PreparedItem};
+use crate::evidence::{CanonicalEvidence, Evidence, Payload, PreparedItem};
 use crate::merkle::{self, CompactRange};
 use crate::note::{Checkpoint, CheckpointSigner, VerifierKey};
 use crate::sqlite::SqliteStore;
@@ -121,6 +121,25 @@ impl Ledger {
     pub fn append_batched(
         &mut self,
         items: &[Evidence],
+        batch: usize,
+        progress: &mut dyn Progress,
+    ) -> Result<Vec<AppendOutcome>> {
+        self.append_items(items, batch, progress)
+    }
+
+    /// [`Ledger::append`] for items whose payloads are already canonical JSON: the same checks, the same stored
+    /// bytes and hashes as the equivalent [`Evidence`], without canonicalising the payload again.
+    pub fn append_canonical(
+        &mut self,
+        batch: &[CanonicalEvidence],
+        progress: &mut dyn Progress,
+    ) -> Result<Vec<AppendOutcome>> {
+        self.append_items(batch, batch.len().max(1), progress)
+    }
+
+    fn append_items<P: Payload + Sync>(
+        &mut self,
+        items: &[Evidence<P>],
         batch: usize,
         progress: &mut dyn Progress,
     ) -> Result<Vec<AppendOutcome>> {
@@ -405,7 +424,7 @@ const MAX_WORKERS: usize = 4;
 
 /// Validate, canonicalise and hash part of a batch starting at batch position `offset`. The error names the
 /// first failing position.
-fn prepare_chunk(offset: usize, part: &[Evidence]) -> Result<Vec<PreparedItem>> {
+fn prepare_chunk<P: Payload>(offset: usize, part: &[Evidence<P>]) -> Result<Vec<PreparedItem>> {
     part.iter()
         .enumerate()
         .map(|(i, ev)| {
