@@ -513,6 +513,8 @@ fn demo_builds_a_workspace_and_reports_the_planted_warnings() {
       FAIL SUP-05: pipeline:train: scan #7 found credentials (AWS_ACCESS_KEY: 8) with no recorded rotation
       FAIL SUP-10: tf:aws_vpc_security_group_ingress_rule.research_hub_ssh (research-hub): opens to the internet: tcp 22 (0.0.0.0/0)
       FAIL SUP-11: store:curated-features (kestrel-curated-features): accepts plain HTTP requests: no bucket policy statement denies s3:* when aws:SecureTransport is false
+      1 controls cannot be seen because their source is not configured, e.g. SUP-06: source not
+      configured: add [source.incidents] to assay.toml to collect dr.test, backup.job
 
     Type 2 over 2026-06-01 .. 2026-11-30 (the six months before this one)
       2 effective · 0 effective with exceptions · 3 ineffective · 7 not occurring · 55 not verifiable

@@ -410,8 +410,12 @@ fn number(text: &[u8], i: usize, out: &mut Vec<Finding>) -> Option<usize> {
     if nd == 0 {
         return None;
     }
-    // Not part of a longer word.
+    // Not part of a longer word (a word after a space-separated number, such as a wallet address, is
+    // examined from its own start).
     if end < n && is(text[end], U | L | W) {
+        if let Some(r) = resume {
+            return Some(r);
+        }
         let mut k = end;
         while k < n && is(text[k], W) {
             k += 1;
