@@ -391,6 +391,7 @@ fn scope() -> ScopeView {
         in_scope: true,
         owner: None,
         holds: holds.iter().map(|h| (*h).to_owned()).collect(),
+        retention_days: None,
     };
     let team = |name: &str, function: &str, who: &str| TeamView {
         name: name.to_owned(),
