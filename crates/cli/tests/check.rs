@@ -521,6 +521,28 @@ fn tls_server() -> std::sync::Arc<rustls::ServerConfig> {
     std::sync::Arc::new(cfg)
 }
 
+/// Append `hooks` (`[[alerts.webhook]]` tables) to the workspace's assay.toml, then record a policy without an
+/// approver or review date, which breaks ORG-07: the next check has a regression to send.
+fn webhooks_and_a_regression(ws: &std::path::Path, hooks: &str) {
+    let mut toml = std::fs::read_to_string(ws.join("assay.toml")).expect("toml");
+    toml.push_str(hooks);
+    std::fs::write(ws.join("assay.toml"), toml).expect("write");
+    let added = assay(
+        ws,
+        &[
+            "evidence",
+            "add",
+            "--subject",
+            "policy:access",
+            "--observed-at",
+            "2026-05-01",
+            "--expires",
+            "2027-05-01",
+        ],
+    );
+    assert_eq!(code(&added), 0);
+}
+
 #[test]
 fn https_webhooks_are_delivered_with_a_private_ca_and_their_secret_path_is_never_stored() {
     let (_t, ws) = demo();
@@ -531,25 +553,14 @@ fn https_webhooks_are_delivered_with_a_private_ca_and_their_secret_path_is_never
     let (port, server) = receiver(2, Some(tls_server()));
     let (untrusted_port, untrusted) = receiver(1, Some(tls_server()));
     let ca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tls/cert.pem");
-    let mut toml = std::fs::read_to_string(ws.join("assay.toml")).expect("toml");
-    toml.push_str(&format!(
-        "\n\n[[alerts.webhook]]\nurl_env = \"ASSAY_TEST_HOOK\"\nca_file = {ca:?}\nformat = \"json\"\nretries = 2\n\n\
-         [[alerts.webhook]]\nurl = \"https://127.0.0.1:{untrusted_port}/services/T1/B2/UNTRUSTEDSECRET\"\nretries = 0\n",
-        ca = ca.display().to_string()
-    ));
-    std::fs::write(ws.join("assay.toml"), toml).expect("write");
-    let added = assay(
+    webhooks_and_a_regression(
         &ws,
-        &[
-            "evidence",
-            "add",
-            "--subject",
-            "policy:access",
-            "--observed-at",
-            "2026-05-01",
-        ],
+        &format!(
+            "\n\n[[alerts.webhook]]\nurl_env = \"ASSAY_TEST_HOOK\"\nca_file = {ca:?}\nformat = \"json\"\nretries = 2\n\n\
+         [[alerts.webhook]]\nurl = \"https://127.0.0.1:{untrusted_port}/services/T1/B2/UNTRUSTEDSECRET\"\nretries = 0\n",
+            ca = ca.display().to_string()
+        ),
     );
-    assert_eq!(code(&added), 0);
     let secret_url = format!("https://127.0.0.1:{port}/services/T1/B2/TOPSECRETTOKEN");
     let out = assay_cmd(&ws, &["check", "--at", AT, "--format", "json"])
         .env("ASSAY_TEST_HOOK", &secret_url)
@@ -609,26 +620,13 @@ fn regressions_go_to_webhooks_with_retries_and_a_delivery_record() {
     // then the webhooks, then a policy that breaks ORG-07.
     let first = assay(&ws, &["check", "--at", AT]);
     assert_eq!(code(&first), 0, "{}", stdout(&first));
-    let mut toml = std::fs::read_to_string(ws.join("assay.toml")).expect("toml");
-    toml.push_str(&format!(
-        "\n\n[[alerts.webhook]]\nurl = \"http://127.0.0.1:{port}/hook\"\nformat = \"json\"\nretries = 2\n\n\
-         [[alerts.webhook]]\nurl = \"http://127.0.0.1:{closed_port}/slack\"\nretries = 1\n"
-    ));
-    std::fs::write(ws.join("assay.toml"), toml).expect("write");
-    let added = assay(
+    webhooks_and_a_regression(
         &ws,
-        &[
-            "evidence",
-            "add",
-            "--subject",
-            "policy:access",
-            "--observed-at",
-            "2026-05-01",
-            "--expires",
-            "2027-05-01",
-        ],
+        &format!(
+            "\n\n[[alerts.webhook]]\nurl = \"http://127.0.0.1:{port}/hook\"\nformat = \"json\"\nretries = 2\n\n\
+         [[alerts.webhook]]\nurl = \"http://127.0.0.1:{closed_port}/slack\"\nretries = 1\n"
+        ),
     );
-    assert_eq!(code(&added), 0);
     let out = assay(&ws, &["check", "--at", AT, "--format", "json"]);
     assert_eq!(code(&out), 1);
     let v = json(&out);
