@@ -145,26 +145,20 @@ fn references(config: Option<&Value>) -> BTreeMap<String, BTreeMap<String, Vec<S
                 .into_iter()
                 .flatten()
             {
-                let refs: Vec<String> = e
-                    .get("references")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .map(|s| qualify(prefix, s))
-                    .collect();
-                attrs.insert(k.clone(), refs);
+                let references = |e: &Value| -> Vec<String> {
+                    e.get("references")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .map(|s| qualify(prefix, s))
+                        .collect()
+                };
+                attrs.insert(k.clone(), references(e));
                 // Nested blocks (`vpc_config { security_group_ids = [...] }`): `block.attribute`.
                 for inner in e.as_array().into_iter().flatten() {
                     for (ik, ie) in inner.as_object().into_iter().flatten() {
-                        let nested: Vec<String> = ie
-                            .get("references")
-                            .and_then(Value::as_array)
-                            .into_iter()
-                            .flatten()
-                            .filter_map(Value::as_str)
-                            .map(|s| qualify(prefix, s))
-                            .collect();
+                        let nested = references(ie);
                         if !nested.is_empty() {
                             attrs.entry(format!("{k}.{ik}")).or_insert(nested);
                         }
