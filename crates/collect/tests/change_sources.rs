@@ -344,7 +344,7 @@ fn deployments_are_derived_from_gto_stage_assignments_in_the_ledger() {
     assert_eq!(
         d.payload,
         json!({"model": "fraud-scorer", "version": "v1.2.0", "environment": "prod", "production": true,
-            "actor": "ben@kestrel-labs.example", "ticket": "CHG-1187", "commit": commit, "pull_request": null,
+            "actor": "ben@kestrel-labs.example", "ticket": "CHG-1187", "commit": commit, "pull_request": null, "digest": null,
             "origin": "gto", "deployed_at": "2026-03-22T11:00:00Z"})
     );
     assert_eq!(d.observed_at, ts("2026-03-22T11:00:00Z"));
