@@ -990,8 +990,12 @@ impl<'a> PieceRecords<'a> {
                 }
             }
             self.pos = pos;
-            if self.spans.len() == 1 && self.field(0).is_empty() {
-                continue; // a blank line
+            // A blank line, as the strict reader sees it: one empty field, unless that field is a quoted
+            // `""` that ends the input without a line end (then it is a record with one empty field).
+            let at_eof = !matches!(s.get(pos.wrapping_sub(1)), Some(b'\n'));
+            let quoted = matches!(self.spans.as_slice(), [Span::Unquoted(..)]);
+            if self.spans.len() == 1 && self.field(0).is_empty() && !(quoted && at_eof) {
+                continue;
             }
             return Ok(true);
         }
