@@ -65,6 +65,106 @@ pub struct CaseOutcome {
     pub got: String,
 }
 
+/// Run a built-in control's cases through its compiled test and through its Rego module, and list
+/// every case where the two results differ (status, reason, occurrences or period). Empty for a
+/// control without a compiled test.
+///
+/// With `variants`, each case is also run with every payload member of every item changed in turn
+/// (removed, `null`, a string; nested members removed).
+pub fn compare_compiled(
+    control: &Control,
+    cases: &str,
+    variants: bool,
+) -> Result<Vec<String>, EngineError> {
+    let bad = |message: String| EngineError::Cases {
+        control: control.id.clone(),
+        path: format!("controls/{}.cases.json", control.id),
+        message,
+    };
+    let cases: Vec<Case> = serde_json::from_str(cases).map_err(|e| bad(e.to_string()))?;
+    let compiled = ControlEngine::builtin(control)?;
+    if !compiled.is_compiled() {
+        return Ok(Vec::new());
+    }
+    let rego = ControlEngine::builtin_rego(control)?;
+    let mut differences = Vec::new();
+    for case in cases {
+        let window = match (case.input.at, case.input.period) {
+            (Some(at), None) => Window::At { at },
+            (None, Some(p)) => Window::Period {
+                from: p.from,
+                to: p.to,
+            },
+            _ => {
+                return Err(bad(format!(
+                    "case `{}` needs one of `at` and `period`",
+                    case.note
+                )));
+            }
+        };
+        let scope = case.input.scope.unwrap_or_default();
+        let mut inputs = vec![("as written".to_owned(), case.input.evidence.clone())];
+        if variants {
+            inputs.extend(payload_variants(&case.input.evidence));
+        }
+        for (change, items) in inputs {
+            let evidence = EvidenceSet::new(items);
+            let a = compiled.evaluate(&evidence, &scope, window);
+            let b = rego.evaluate(&evidence, &scope, window);
+            let same = match (&a, &b) {
+                (Ok(a), Ok(b)) => a == b,
+                (Err(_), Err(_)) => true,
+                _ => false,
+            };
+            if !same {
+                differences.push(format!(
+                    "{} — {} ({change})\n    compiled {a:?}\n    rego     {b:?}",
+                    control.id, case.note
+                ));
+            }
+        }
+    }
+    Ok(differences)
+}
+
+/// The case's evidence with one payload member changed at a time: removed, made `null` or a string,
+/// and each member of a nested object removed. Missing and mistyped fields are where a compiled test
+/// could part from Rego's rules for undefined values and built-in errors.
+fn payload_variants(items: &[Item]) -> Vec<(String, Vec<Item>)> {
+    let mut out = Vec::new();
+    for (k, item) in items.iter().enumerate() {
+        let Some(payload) = item.payload.as_object() else {
+            continue;
+        };
+        for (name, value) in payload {
+            let mut changed: Vec<(String, serde_json::Value)> = Vec::new();
+            let mut without = payload.clone();
+            without.shift_remove(name);
+            changed.push((format!("without {name}"), without.into()));
+            for (what, v) in [("null", serde_json::Value::Null), ("a string", "x".into())] {
+                let mut p = payload.clone();
+                p.insert(name.clone(), v);
+                changed.push((format!("{name} {what}"), p.into()));
+            }
+            if let Some(inner) = value.as_object() {
+                for sub in inner.keys() {
+                    let mut p = payload.clone();
+                    let mut i = inner.clone();
+                    i.shift_remove(sub);
+                    p.insert(name.clone(), i.into());
+                    changed.push((format!("without {name}.{sub}"), p.into()));
+                }
+            }
+            for (what, p) in changed {
+                let mut list = items.to_vec();
+                list[k].payload = p;
+                out.push((format!("item #{}: {what}", item.index), list));
+            }
+        }
+    }
+    out
+}
+
 /// Run a control's cases (`cases` is the JSON text) against its Rego module.
 pub fn run_cases(
     control: &Control,

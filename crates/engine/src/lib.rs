@@ -19,11 +19,12 @@ mod custom;
 mod eval;
 mod input;
 mod model;
+mod native;
 mod period;
 mod render;
 mod sample;
 
-pub use cases::{CaseOutcome, run_cases};
+pub use cases::{CaseOutcome, compare_compiled, run_cases};
 pub use custom::{CustomControl, load_custom_controls};
 pub use eval::{ControlEngine, evaluate, evaluate_on, evaluate_with};
 pub use model::{

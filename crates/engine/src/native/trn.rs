@@ -1,0 +1,227 @@
+//! Training controls: TRN-01, TRN-02 (Rego modules of the same names).
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Value, json};
+
+use super::{
+    Input, concat, count, dig, earliest, field, is_false, is_true, key, members, object_get, occ,
+    of_kind, prefix, string, text,
+};
+use crate::model::{Item, Occurrence};
+
+/// `object.get(r.payload, "status", "FINISHED") == "FINISHED"`.
+fn finished(r: &Item) -> Result<bool, String> {
+    let default = json!("FINISHED");
+    Ok(object_get(&r.payload, "status", &default)?.as_str() == Some("FINISHED"))
+}
+
+/// The run's source commit, when it is a string.
+fn commit(r: &Item) -> Option<&str> {
+    dig(&r.payload, &["git", "commit"]).and_then(Value::as_str)
+}
+
+/// TRN-01: each finished run came from a collected, clean commit through the pipeline, with parameters.
+pub(crate) fn trn01(input: &Input<'_>) -> Result<Vec<Occurrence>, String> {
+    let mut shas: HashSet<&str> = HashSet::new();
+    let mut git_collected = false;
+    for c in of_kind(input, "git.commit") {
+        if let Some(sha) = field(&c.payload, "commit") {
+            git_collected = true;
+            if let Some(s) = sha.as_str() {
+                shas.insert(s);
+            }
+        }
+    }
+    let (job, no_params, unknown) = (json!("JOB"), json!({}), json!("?"));
+    let mut out = Vec::new();
+    for r in of_kind(input, "mlflow.run") {
+        if !finished(r)? {
+            continue;
+        }
+        let p = &r.payload;
+        let mut problems: Vec<String> = Vec::new();
+        let sha = commit(r);
+        if sha.is_none() {
+            problems.push("it names no source commit".to_owned());
+        }
+        if is_true(dig(p, &["git", "dirty"])) {
+            problems.push("it ran from a dirty working tree".to_owned());
+        }
+        if let Some(sha) = sha
+            && git_collected
+            && !shas.contains(sha)
+        {
+            problems.push(format!(
+                "commit {} is not among the collected git commits",
+                prefix(sha, 12)
+            ));
+        }
+        let source = string("upper", object_get(p, "source_type", &job)?)?.to_uppercase();
+        if source == "NOTEBOOK" || source == "LOCAL" {
+            let lower = string("lower", field(p, "source_type").unwrap_or(&Value::Null))?;
+            problems.push(format!(
+                "it ran from a {}, not the pipeline",
+                lower.to_lowercase()
+            ));
+        }
+        if count(object_get(p, "params", &no_params)?)? == 0 {
+            problems.push("it recorded no parameters".to_owned());
+        }
+        let ok = problems.is_empty();
+        let reason = if ok {
+            // `sprintf` over an undefined run id or parameter set is undefined: no occurrence.
+            let (Some(run_id), Some(sha), Some(params)) =
+                (field(p, "run_id"), sha, field(p, "params"))
+            else {
+                continue;
+            };
+            format!(
+                "run {}: pipeline run from commit {} with {} recorded parameter(s)",
+                text(run_id),
+                prefix(sha, 12),
+                count(params)?
+            )
+        } else {
+            format!(
+                "run {} (#{}): {}",
+                text(object_get(p, "run_id", &unknown)?),
+                r.index,
+                problems.join("; ")
+            )
+        };
+        out.push(occ(r, ok, vec![r.index], reason));
+    }
+    Ok(out)
+}
+
+/// TRN-02: each finished run trained on a recorded snapshot that no verification found changed;
+/// each failed verification is an occurrence of its own.
+pub(crate) fn trn02(input: &Input<'_>) -> Result<Vec<Occurrence>, String> {
+    let snapshot = json!("snapshot");
+    let mut by_root: HashMap<String, Vec<&Item>> = HashMap::new();
+    let mut by_tag: HashMap<String, Vec<&Item>> = HashMap::new();
+    let mut failed: HashMap<(String, String), Vec<&Item>> = HashMap::new();
+    for s in of_kind(input, "dataset.snapshot") {
+        let p = &s.payload;
+        if object_get(p, "action", &snapshot)?.as_str() == Some("snapshot") {
+            if let Some(root) = field(p, "merkle_root") {
+                by_root.entry(key(root)).or_default().push(s);
+            }
+            if let (Some(name), Some(version)) = (field(p, "name"), field(p, "version")) {
+                by_tag
+                    .entry(format!("{}@{}", text(name), text(version)))
+                    .or_default()
+                    .push(s);
+            }
+        }
+        if broken_verification(s)
+            && let (Some(name), Some(version)) = (field(p, "name"), field(p, "version"))
+        {
+            failed.entry((key(name), key(version))).or_default().push(s);
+        }
+    }
+    let broken = |s: &Item| -> Option<&Item> {
+        let (name, version) = (field(&s.payload, "name")?, field(&s.payload, "version")?);
+        earliest(failed.get(&(key(name), key(version)))?.iter().copied())
+    };
+    let (empty, no_tags, blank, unknown) = (json!([]), json!({}), json!(""), json!("?"));
+    let mut out = Vec::new();
+    for r in of_kind(input, "mlflow.run") {
+        if !finished(r)? {
+            continue;
+        }
+        let p = &r.payload;
+        let mut refs: Vec<&Item> = Vec::new();
+        for i in members(object_get(p, "inputs", &empty)?)? {
+            if let Some(list) = field(i, "content_sha256").and_then(|h| by_root.get(&key(h))) {
+                refs.extend(list.iter().copied());
+            }
+        }
+        let tag = object_get(object_get(p, "tags", &no_tags)?, "assay.snapshot", &blank)?;
+        if let Some(list) = tag.as_str().and_then(|t| by_tag.get(t)) {
+            refs.extend(list.iter().copied());
+        }
+        refs.sort_by_key(|s| std::ptr::from_ref::<Item>(s) as usize);
+        refs.dedup_by(|a, b| std::ptr::eq(*a, *b));
+        if refs.is_empty() {
+            let reason = format!(
+                "run {} (#{}) references no recorded dataset snapshot by content hash",
+                text(object_get(p, "run_id", &unknown)?),
+                r.index
+            );
+            out.push(occ(r, false, vec![r.index], reason));
+            continue;
+        }
+        for s in refs {
+            let sp = &s.payload;
+            let (Some(run_id), Some(name), Some(version)) =
+                (field(p, "run_id"), field(sp, "name"), field(sp, "version"))
+            else {
+                continue;
+            };
+            match broken(s) {
+                None => {
+                    let Some(root) = field(sp, "merkle_root") else {
+                        continue;
+                    };
+                    let reason = format!(
+                        "run {} trained on snapshot {}@{} (root {}, #{})",
+                        text(run_id),
+                        text(name),
+                        text(version),
+                        prefix(string("substring", root)?, 12),
+                        s.index
+                    );
+                    out.push(occ(r, true, vec![r.index, s.index], reason));
+                }
+                Some(v) => {
+                    let reason = format!(
+                        "run {} trained on snapshot {}@{}, which verification #{} found changed",
+                        text(run_id),
+                        text(name),
+                        text(version),
+                        v.index
+                    );
+                    out.push(occ(r, false, vec![r.index, s.index, v.index], reason));
+                }
+            }
+        }
+    }
+    for v in of_kind(input, "dataset.snapshot") {
+        if !broken_verification(v) {
+            continue;
+        }
+        let p = &v.payload;
+        let mut changed: Vec<&Value> = Vec::new();
+        for part in ["added", "removed"] {
+            match object_get(p, part, &empty)? {
+                Value::Array(a) => changed.extend(a.iter()),
+                _ => return Err("`array.concat` expects arrays".to_owned()),
+            }
+        }
+        for m in members(object_get(p, "modified", &empty)?)? {
+            if let Some(path) = field(m, "path") {
+                changed.push(path);
+            }
+        }
+        let (Some(name), Some(version)) = (field(p, "name"), field(p, "version")) else {
+            continue;
+        };
+        let reason = format!(
+            "snapshot {}@{} changed after it was recorded (#{}): {}",
+            text(name),
+            text(version),
+            v.index,
+            concat(", ", &changed)?
+        );
+        out.push(occ(v, false, vec![v.index], reason));
+    }
+    Ok(out)
+}
+
+/// A `dataset.snapshot` verification that found the snapshot changed.
+fn broken_verification(v: &Item) -> bool {
+    field(&v.payload, "action").and_then(Value::as_str) == Some("verify")
+        && is_false(field(&v.payload, "intact"))
+}
