@@ -5,8 +5,9 @@
 //! and evaluates every catalog control at one date, in memory (no ledger reads), printing the time.
 //! Run by `bench/check.sh`.
 //!
-//! `PER_CONTROL=1` also times each control on its own and prints the slowest; `THREADS=1` evaluates the
-//! controls one after the other (the default uses every core).
+//! `PER_CONTROL=1` also times each control on its own and prints the slowest (`PER_CONTROL=all`: every
+//! control, with its status and number of occurrences); `THREADS=1` evaluates the controls one after
+//! the other (the default uses every core); `ONLY=ID` evaluates one control five times (for profiling).
 
 use std::time::Instant;
 
@@ -34,6 +35,23 @@ fn main() {
         .ok()
         .and_then(|t| t.parse().ok())
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if let Ok(only) = std::env::var("ONLY") {
+        // Profile one control: evaluate it five times.
+        let c = catalog.control(&only).expect("control");
+        let engine = assay_engine::ControlEngine::builtin(c).expect("compile");
+        for _ in 0..5 {
+            let t = Instant::now();
+            let r = engine
+                .evaluate(&evidence, &scope, window)
+                .expect("evaluate");
+            println!(
+                "{only}: {:?} in {:.3}s",
+                r.status,
+                t.elapsed().as_secs_f64()
+            );
+        }
+        return;
+    }
     let t1 = Instant::now();
     let report = assay_engine::evaluate_on(threads, catalog, &[], &evidence, &scope, window)
         .expect("evaluate");

@@ -144,15 +144,24 @@ impl ControlEngine {
             Window::At { at } => at.checked_sub(lookback(c.frequency)).unwrap_or(at),
             Window::Period { from, .. } => period::evidence_start(c.frequency, from),
         };
-        let sel = select(c, evidence, scope, start, end);
+        let mut sel = select(c, evidence, scope, start, end);
         if sel.current.is_empty() {
             result.reason = unseen_reason(c, scope, &sel, start);
             return Ok(result);
         }
         let mut occurrences = if let Some(test) = self.native {
-            let items: Vec<&Item> = sel.current.iter().map(|p| p.item).collect();
-            test(&native::Input { evidence: &items }).map_err(|e| self.eval_err(e))?
+            let mut kinds: Vec<(&str, Vec<&Item>)> = c
+                .evidence
+                .iter()
+                .map(|k| (k.as_str(), Vec::new()))
+                .collect();
+            for p in &sel.current {
+                kinds[p.kind].1.push(p.item);
+            }
+            test(&native::Input::new(kinds)).map_err(|e| self.eval_err(e))?
         } else if let Some(engine) = &self.rego {
+            sel.current
+                .sort_by_key(|p| (p.item.observed_at, p.item.index));
             let input = self.input(evidence, scope, window, start, end, &sel)?;
             self.run(engine.clone(), input)?
         } else {
@@ -266,17 +275,11 @@ impl ControlEngine {
             },
             "scope": scope,
         });
-        let mut values: BTreeMap<&str, &[regorus::Value]> = BTreeMap::new();
-        for kind in &c.evidence {
-            let v = evidence.rego_values(kind).map_err(|e| self.eval_err(e))?;
-            values.insert(kind.as_str(), v);
-        }
         let mut list = Vec::with_capacity(sel.current.len());
         for p in &sel.current {
-            let v = values
-                .get(p.item.kind.as_str())
-                .and_then(|v| v.get(p.pos))
-                .ok_or_else(|| self.eval_err(format!("item #{} has no value", p.item.index)))?;
+            let v = evidence
+                .rego_value(&p.item.kind, p.pos)
+                .map_err(|e| self.eval_err(e))?;
             list.push(v.clone());
         }
         let mut input = crate::input::json(&head).map_err(|e| self.eval_err(e))?;
@@ -369,6 +372,8 @@ fn dedup(mut v: Vec<&str>) -> Vec<&str> {
 struct Picked<'a> {
     item: &'a Item,
     pos: usize,
+    /// The item's kind, as a position in the control's `evidence` list.
+    kind: usize,
 }
 
 /// The evidence a control sees, and what was set aside.
@@ -408,7 +413,7 @@ fn select<'a>(
     };
     // Each kind's list is in `observed_at` order: the window is a slice of it. What lies before the
     // window (stale, expired, out of scope) only matters when nothing is inside it.
-    for kind in &c.evidence {
+    for (k, kind) in c.evidence.iter().enumerate() {
         let list = evidence.of_kind(kind);
         // Reference kinds are read from the beginning: the window bounds only the population.
         let lo = if c.reference.contains(kind) {
@@ -423,7 +428,7 @@ fn select<'a>(
             } else if item.expires_at.is_some_and(|x| x <= end) {
                 sel.expired.push(item);
             } else {
-                sel.current.push(Picked { item, pos });
+                sel.current.push(Picked { item, pos, kind: k });
             }
         }
     }
@@ -448,8 +453,6 @@ fn select<'a>(
             }
         }
     }
-    sel.current
-        .sort_by_key(|p| (p.item.observed_at, p.item.index));
     sel
 }
 

@@ -9,7 +9,11 @@ use serde::Deserialize;
 
 use crate::model::{Item, Occurrence, rfc3339};
 
-/// The object keys of an item, allocated once per batch and shared by every item.
+thread_local! {
+    static KEYS: Keys = Keys::new();
+}
+
+/// The object keys of an item, allocated once per thread and shared by every item.
 struct Keys {
     index: Value,
     kind: Value,
@@ -39,33 +43,24 @@ pub(crate) fn json(v: &serde_json::Value) -> Result<Value, String> {
     Value::deserialize(v).map_err(|e| e.to_string())
 }
 
-/// Items as Rego values, as `input.evidence[]` holds them (`expires_at` only when set).
-pub(crate) fn items(list: &[Item]) -> Result<Vec<Value>, String> {
-    let keys = Keys::new();
-    // Kind strings repeat: share one value per distinct kind.
-    let mut kinds: BTreeMap<&str, Value> = BTreeMap::new();
-    list.iter()
-        .map(|item| {
-            let kind = kinds
-                .entry(item.kind.as_str())
-                .or_insert_with(|| Value::from(item.kind.as_str()))
-                .clone();
-            let mut m = BTreeMap::new();
-            m.insert(keys.index.clone(), Value::from(item.index));
-            m.insert(keys.kind.clone(), kind);
-            m.insert(keys.subject.clone(), Value::from(item.subject.as_str()));
-            m.insert(keys.locator.clone(), Value::from(item.locator.as_str()));
-            m.insert(
-                keys.observed_at.clone(),
-                Value::from(rfc3339(item.observed_at)),
-            );
-            if let Some(x) = item.expires_at {
-                m.insert(keys.expires_at.clone(), Value::from(rfc3339(x)));
-            }
-            m.insert(keys.payload.clone(), json(&item.payload)?);
-            Ok(Value::from(m))
-        })
-        .collect()
+/// An item as a Rego value, as `input.evidence[]` holds it (`expires_at` only when set).
+pub(crate) fn item(item: &Item) -> Result<Value, String> {
+    KEYS.with(|keys| {
+        let mut m = BTreeMap::new();
+        m.insert(keys.index.clone(), Value::from(item.index));
+        m.insert(keys.kind.clone(), Value::from(item.kind.as_str()));
+        m.insert(keys.subject.clone(), Value::from(item.subject.as_str()));
+        m.insert(keys.locator.clone(), Value::from(item.locator.as_str()));
+        m.insert(
+            keys.observed_at.clone(),
+            Value::from(rfc3339(item.observed_at)),
+        );
+        if let Some(x) = item.expires_at {
+            m.insert(keys.expires_at.clone(), Value::from(rfc3339(x)));
+        }
+        m.insert(keys.payload.clone(), json(&item.payload)?);
+        Ok(Value::from(m))
+    })
 }
 
 /// The occurrences a module returned, read straight from the Rego value. `None` when any of them does

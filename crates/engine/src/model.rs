@@ -88,9 +88,10 @@ impl From<&StoredItem> for Item {
 #[derive(Debug, Clone, Default)]
 pub struct EvidenceSet {
     by_kind: BTreeMap<String, Vec<Item>>,
-    /// Each kind's items as Rego values (same order), built once, the first time a control's test reads
-    /// the kind, and shared by every control (and thread) after that.
-    rego: BTreeMap<String, OnceLock<Result<Vec<regorus::Value>, String>>>,
+    /// Each item as a Rego value (same order), built once, the first time a control's Rego test reads
+    /// it, and shared by every control (and thread) after that. Items no Rego test reads (outside
+    /// every window, or read only by compiled tests) are never converted.
+    rego: BTreeMap<String, Vec<OnceLock<Result<regorus::Value, String>>>>,
 }
 
 impl EvidenceSet {
@@ -101,18 +102,24 @@ impl EvidenceSet {
         }
         for (kind, list) in &mut set.by_kind {
             list.sort_by_key(|i| (i.observed_at, i.index));
-            set.rego.insert(kind.clone(), OnceLock::new());
+            set.rego.insert(
+                kind.clone(),
+                (0..list.len()).map(|_| OnceLock::new()).collect(),
+            );
         }
         set
     }
 
-    /// The items of one kind as Rego values, in the order of [`EvidenceSet::of_kind`].
-    pub(crate) fn rego_values(&self, kind: &str) -> Result<&[regorus::Value], String> {
-        let Some(cell) = self.rego.get(kind) else {
-            return Ok(&[]);
+    /// The item at `pos` of [`EvidenceSet::of_kind`] as a Rego value.
+    pub(crate) fn rego_value(&self, kind: &str, pos: usize) -> Result<&regorus::Value, String> {
+        let (Some(cell), Some(item)) = (
+            self.rego.get(kind).and_then(|cells| cells.get(pos)),
+            self.of_kind(kind).get(pos),
+        ) else {
+            return Err(format!("no item at position {pos} of `{kind}`"));
         };
-        cell.get_or_init(|| crate::input::items(self.of_kind(kind)))
-            .as_deref()
+        cell.get_or_init(|| crate::input::item(item))
+            .as_ref()
             .map_err(Clone::clone)
     }
 

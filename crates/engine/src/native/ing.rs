@@ -51,7 +51,8 @@ pub(crate) fn ing01(input: &Input<'_>) -> Result<Vec<Occurrence>, String> {
 pub(crate) fn ing02(input: &Input<'_>) -> Result<Vec<Occurrence>, String> {
     let mut out = Vec::new();
     let (empty, blank, unknown) = (json!([]), json!(""), json!("?"));
-    for e in input.evidence.iter().copied() {
+    let kinds = ["dvc.stage", "dvc.dataset", "lfs.pointer"];
+    for e in kinds.into_iter().flat_map(|k| of_kind(input, k)) {
         let p = &e.payload;
         if e.kind == "dvc.stage" || e.kind == "dvc.dataset" {
             let parse_error = field(p, "parse_error");
@@ -123,12 +124,11 @@ pub(crate) fn ing03(input: &Input<'_>) -> Result<Vec<Occurrence>, String> {
     let clean = |e: &Item| num_eq(field(&e.payload, "total"), 0.0);
     let mut transforms: HashMap<&str, Vec<&Item>> = HashMap::new();
     let mut clean_scans: HashMap<&str, Vec<&Item>> = HashMap::new();
-    for i in input.evidence.iter().copied() {
-        if i.kind == "pii.transform" {
-            transforms.entry(i.subject.as_str()).or_default().push(i);
-        } else if i.kind == "pii.scan" && clean(i) {
-            clean_scans.entry(i.subject.as_str()).or_default().push(i);
-        }
+    for t in of_kind(input, "pii.transform") {
+        transforms.entry(t.subject.as_str()).or_default().push(t);
+    }
+    for x in of_kind(input, "pii.scan").filter(|x| clean(x)) {
+        clean_scans.entry(x.subject.as_str()).or_default().push(x);
     }
     fn later<'a>(
         map: &HashMap<&str, Vec<&'a Item>>,

@@ -19,15 +19,31 @@ use serde_json::Value;
 
 use crate::model::{Item, Occurrence};
 
+mod dep;
 mod ing;
 mod reg;
 mod sup;
 mod trn;
 
-/// What a compiled test sees: the items the control's Rego module would see as `input.evidence`, in
-/// the same order.
+/// What a compiled test sees: the items the control's Rego module would see as `input.evidence`,
+/// grouped by kind (each kind's items in `observed_at` order).
 pub(crate) struct Input<'a> {
-    pub evidence: &'a [&'a Item],
+    kinds: Vec<(&'a str, Vec<&'a Item>)>,
+}
+
+impl<'a> Input<'a> {
+    pub(crate) fn new(kinds: Vec<(&'a str, Vec<&'a Item>)>) -> Input<'a> {
+        Input { kinds }
+    }
+
+    /// The items of one kind.
+    fn kind(&self, name: &str) -> &[&'a Item] {
+        self.kinds
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_slice())
+            .unwrap_or(&[])
+    }
 }
 
 /// A compiled test: the occurrences its Rego module would return (in any order; duplicates allowed).
@@ -44,17 +60,15 @@ pub(crate) fn test(id: &str) -> Option<Test> {
         "TRN-01" => trn::trn01,
         "TRN-02" => trn::trn02,
         "REG-01" => reg::reg01,
+        "DEP-01" => dep::dep01,
+        "TRN-03" => trn::trn03,
         _ => return None,
     })
 }
 
-/// Items of one kind, in input order.
-fn of_kind<'a>(input: &'a Input<'a>, kind: &'a str) -> impl Iterator<Item = &'a Item> + 'a {
-    input
-        .evidence
-        .iter()
-        .copied()
-        .filter(move |i| i.kind == kind)
+/// Items of one kind, oldest first.
+fn of_kind<'a>(input: &'a Input<'a>, kind: &str) -> impl Iterator<Item = &'a Item> + 'a {
+    input.kind(kind).iter().copied()
 }
 
 /// `observed_at` as the Rego input shows it: whole seconds.

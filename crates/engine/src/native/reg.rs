@@ -36,30 +36,46 @@ fn hashed_inputs(r: &Item) -> Result<Vec<&Value>, String> {
 /// REG-01: every production version traces to a recorded run from a clean, collected commit with
 /// content-hashed inputs.
 pub(crate) fn reg01(input: &Input<'_>) -> Result<Vec<Occurrence>, String> {
-    let mut runs: HashMap<String, Vec<&Item>> = HashMap::new();
+    // Only what the production versions name is indexed: their runs, then those runs' commits.
+    let mut versions = Vec::new();
+    for v in of_kind(input, "mlflow.model_version") {
+        if production(v)? {
+            versions.push(v);
+        }
+    }
+    let mut runs: HashMap<String, Vec<&Item>> = versions
+        .iter()
+        .filter_map(|v| field(&v.payload, "run_id"))
+        .map(|id| (key(id), Vec::new()))
+        .collect();
     for r in of_kind(input, "mlflow.run") {
-        if let Some(id) = field(&r.payload, "run_id") {
-            runs.entry(key(id)).or_default().push(r);
+        if let Some(list) = field(&r.payload, "run_id").and_then(|id| runs.get_mut(&key(id))) {
+            list.push(r);
         }
     }
-    let mut commits: HashMap<String, Vec<u64>> = HashMap::new();
-    for c in of_kind(input, "git.commit") {
-        if let Some(sha) = field(&c.payload, "commit") {
-            commits.entry(key(sha)).or_default().push(c.index);
-        }
-    }
-    let git_collected = !commits.is_empty();
     // The newest record of a run (by ledger index).
     let run_of = |v: &Item| -> Option<&Item> {
         let list = runs.get(&key(field(&v.payload, "run_id")?))?;
         list.iter().copied().max_by_key(|r| r.index)
     };
+    let mut commits: HashMap<String, Vec<u64>> = versions
+        .iter()
+        .filter_map(|v| run_of(v))
+        .filter_map(|r| dig(&r.payload, &["git", "commit"]))
+        .map(|sha| (key(sha), Vec::new()))
+        .collect();
+    let mut git_collected = false;
+    for c in of_kind(input, "git.commit") {
+        if let Some(sha) = field(&c.payload, "commit") {
+            git_collected = true;
+            if let Some(list) = commits.get_mut(&key(sha)) {
+                list.push(c.index);
+            }
+        }
+    }
     let unknown = json!("?");
     let mut out = Vec::new();
-    for v in of_kind(input, "mlflow.model_version") {
-        if !production(v)? {
-            continue;
-        }
+    for v in versions {
         let run = run_of(v);
         let mut problems: Vec<String> = Vec::new();
         let mut hashed = Vec::new();
@@ -76,7 +92,10 @@ pub(crate) fn reg01(input: &Input<'_>) -> Result<Vec<Occurrence>, String> {
                 }
                 if git_collected {
                     match sha {
-                        Some(sha) if commits.contains_key(&key(&Value::from(sha))) => {}
+                        Some(sha)
+                            if commits
+                                .get(&key(&Value::from(sha)))
+                                .is_some_and(|l| !l.is_empty()) => {}
                         Some(sha) => problems.push(format!(
                             "commit {} is not among the collected git commits",
                             prefix(sha, 12)

@@ -1,12 +1,12 @@
-//! Training controls: TRN-01, TRN-02 (Rego modules of the same names).
+//! Training controls: TRN-01, TRN-02, TRN-03 (Rego modules of the same names).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
 use super::{
-    Input, concat, count, dig, earliest, field, is_false, is_true, key, members, object_get, occ,
-    of_kind, prefix, string, text,
+    Input, concat, count, dep, dig, earliest, field, is_false, is_true, key, members, members_of,
+    object_get, occ, of_kind, order, prefix, seconds, string, text,
 };
 use crate::model::{Item, Occurrence};
 
@@ -23,13 +23,17 @@ fn commit(r: &Item) -> Option<&str> {
 
 /// TRN-01: each finished run came from a collected, clean commit through the pipeline, with parameters.
 pub(crate) fn trn01(input: &Input<'_>) -> Result<Vec<Occurrence>, String> {
-    let mut shas: HashSet<&str> = HashSet::new();
+    // The commits the runs name, then which of them are collected (fewer entries than all commits).
+    let mut collected: HashMap<&str, bool> = of_kind(input, "mlflow.run")
+        .filter_map(commit)
+        .map(|sha| (sha, false))
+        .collect();
     let mut git_collected = false;
     for c in of_kind(input, "git.commit") {
         if let Some(sha) = field(&c.payload, "commit") {
             git_collected = true;
-            if let Some(s) = sha.as_str() {
-                shas.insert(s);
+            if let Some(seen) = sha.as_str().and_then(|s| collected.get_mut(s)) {
+                *seen = true;
             }
         }
     }
@@ -50,7 +54,7 @@ pub(crate) fn trn01(input: &Input<'_>) -> Result<Vec<Occurrence>, String> {
         }
         if let Some(sha) = sha
             && git_collected
-            && !shas.contains(sha)
+            && !collected.get(sha).copied().unwrap_or(false)
         {
             problems.push(format!(
                 "commit {} is not among the collected git commits",
@@ -224,4 +228,176 @@ pub(crate) fn trn02(input: &Input<'_>) -> Result<Vec<Occurrence>, String> {
 fn broken_verification(v: &Item) -> bool {
     field(&v.payload, "action").and_then(Value::as_str) == Some("verify")
         && is_false(field(&v.payload, "intact"))
+}
+
+/// Rego's ordering of a value against a number: numbers by value; across types
+/// null < boolean < number < string < array < object.
+fn against_number(v: &Value, n: f64) -> Option<std::cmp::Ordering> {
+    use std::cmp::Ordering::{Greater, Less};
+    match v {
+        Value::Null | Value::Bool(_) => Some(Less),
+        Value::Number(x) => x.as_f64().and_then(|x| x.partial_cmp(&n)),
+        Value::String(_) | Value::Array(_) | Value::Object(_) => Some(Greater),
+    }
+}
+
+/// TRN-03's `failing_metrics(e)`: `NAME VALUE below the minimum|above the maximum THRESHOLD`.
+fn failing_metrics(e: &Item) -> Result<Vec<String>, String> {
+    let min = json!("min");
+    let mut out = Vec::new();
+    for m in members_of(&e.payload, "metrics")? {
+        let Some(threshold) = field(m, "threshold").filter(|t| t.is_number()) else {
+            continue;
+        };
+        let t = threshold.as_f64().unwrap_or(f64::NAN);
+        let max = object_get(m, "direction", &min)?.as_str() == Some("max");
+        let value = field(m, "value");
+        let ok = value
+            .and_then(|v| against_number(v, t))
+            .is_some_and(|o| if max { o.is_le() } else { o.is_ge() });
+        if ok {
+            continue;
+        }
+        let (Some(name), Some(value)) = (field(m, "name"), value) else {
+            continue;
+        };
+        let cmp = if max {
+            "above the maximum"
+        } else {
+            "below the minimum"
+        };
+        out.push(format!(
+            "{} {} {cmp} {}",
+            text(name),
+            text(value),
+            text(threshold)
+        ));
+    }
+    Ok(out)
+}
+
+/// TRN-03's `passed(e)`.
+fn evaluation_passed(e: &Item) -> Result<bool, String> {
+    let passed = field(&e.payload, "passed");
+    if is_true(passed) {
+        return Ok(true);
+    }
+    if passed.is_some_and(Value::is_boolean) {
+        return Ok(false);
+    }
+    let empty = json!([]);
+    Ok(count(object_get(&e.payload, "metrics", &empty)?)? > 0 && failing_metrics(e)?.is_empty())
+}
+
+/// `": " + s` unless `s` is empty.
+fn suffix(s: &str) -> String {
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!(": {s}")
+    }
+}
+
+/// TRN-03: each production deployment had a passing evaluation in force, or a failed one accepted by
+/// an exception approved by someone other than the evaluator.
+pub(crate) fn trn03(input: &Input<'_>) -> Result<Vec<Occurrence>, String> {
+    // `sprintf("%s@%v", [lower(model_of(e)), e.payload.version])`.
+    fn model_key(e: &Item) -> Result<Option<String>, String> {
+        let model = match field(&e.payload, "model").and_then(Value::as_str) {
+            Some(m) => m.to_owned(),
+            None => e
+                .subject
+                .strip_prefix("model:")
+                .unwrap_or(&e.subject)
+                .to_owned(),
+        };
+        Ok(field(&e.payload, "version").map(|v| format!("{}@{}", model.to_lowercase(), text(v))))
+    }
+    let mut evaluations: HashMap<String, Vec<&Item>> = HashMap::new();
+    for e in of_kind(input, "model.evaluation") {
+        if let Some(k) = model_key(e)? {
+            evaluations.entry(k).or_default().push(e);
+        }
+    }
+    for list in evaluations.values_mut() {
+        list.sort_by(|a, b| order(a, b));
+    }
+    let no_reason = json!("no reason given");
+    let blank = json!("");
+    let mut out = Vec::new();
+    for d in of_kind(input, "deployment").filter(|d| dep::production(d)) {
+        let dp = &d.payload;
+        let at = seconds(d.observed_at);
+        let list: &[&Item] = match model_key(d)? {
+            Some(k) => evaluations.get(&k).map(Vec::as_slice).unwrap_or(&[]),
+            None => &[],
+        };
+        let split = list.partition_point(|e| seconds(e.observed_at) <= at);
+        let (before, after) = list.split_at(split);
+        let (Some(version), Some(environment)) = (field(dp, "version"), field(dp, "environment"))
+        else {
+            continue;
+        };
+        let label = format!(
+            "{} {} to {} on {}",
+            d.subject,
+            text(version),
+            text(environment),
+            dep::date(d)
+        );
+        let Some(e) = before.last().copied() else {
+            let late = match after.first() {
+                None => String::new(),
+                Some(l) => format!(
+                    " (evaluated only afterwards: #{} on {})",
+                    l.index,
+                    dep::date(l)
+                ),
+            };
+            let mut evidence = vec![d.index];
+            evidence.extend(after.iter().map(|e| e.index));
+            let reason = format!("{label}: no evaluation recorded before the deployment{late}");
+            out.push(occ(d, false, evidence, reason));
+            continue;
+        };
+        if evaluation_passed(e)? {
+            let reason = format!(
+                "{label}: passed evaluation #{} of {}",
+                e.index,
+                dep::date(e)
+            );
+            out.push(occ(d, true, vec![d.index, e.index], reason));
+            continue;
+        }
+        let ep = &e.payload;
+        let approved_by = dig(ep, &["exception", "approved_by"]).and_then(Value::as_str);
+        let accepted = match approved_by {
+            Some(a) if !a.is_empty() => {
+                let by = string("lower", object_get(ep, "evaluated_by", &blank)?)?;
+                a.to_lowercase() != by.to_lowercase()
+            }
+            _ => false,
+        };
+        let failing = failing_metrics(e)?.join(", ");
+        if accepted {
+            let exception = field(ep, "exception").unwrap_or(&Value::Null);
+            let reason = format!(
+                "{label}: evaluation #{} failed{}, accepted by an exception approved by {} ({})",
+                e.index,
+                suffix(&failing),
+                approved_by.unwrap_or_default(),
+                text(object_get(exception, "reason", &no_reason)?)
+            );
+            out.push(occ(d, true, vec![d.index, e.index], reason));
+        } else {
+            let reason = format!(
+                "{label}: the evaluation in force (#{} of {}) failed{}",
+                e.index,
+                dep::date(e),
+                suffix(&failing)
+            );
+            out.push(occ(d, false, vec![d.index, e.index], reason));
+        }
+    }
+    Ok(out)
 }
