@@ -96,14 +96,24 @@ fn main() {
 }
 
 /// `LEDGER=DIR`: append the generated items to the ledger of the workspace at DIR (made by `assay
-/// init`), so `bench/check.sh` can time `assay check` itself, ledger read included.
+/// init`), so `bench/check.sh` can time `assay check` itself, ledger read included. The items are
+/// appended as a daily `assay collect` would append them: day by day, each day's items of one kind
+/// together.
 fn write_ledger(dir: &std::path::Path, n: u64, at: Timestamp) {
     use assay_ledger::{Evidence, EvidenceKind, Ledger, NoProgress, Source};
     use std::str::FromStr;
+    let mut generated = generate(n, at);
+    generated.sort_by(|a, b| {
+        let day = |i: &assay_engine::Item| i.observed_at.as_second().div_euclid(86_400);
+        day(a)
+            .cmp(&day(b))
+            .then_with(|| a.kind.cmp(&b.kind))
+            .then_with(|| a.observed_at.cmp(&b.observed_at))
+    });
     let mut ledger = Ledger::open(dir)
         .or_else(|_| Ledger::init(dir))
         .expect("open or create the workspace ledger");
-    let items: Vec<Evidence> = generate(n, at)
+    let items: Vec<Evidence> = generated
         .into_iter()
         .map(|i| Evidence {
             kind: EvidenceKind::from_str(&i.kind).expect("a known kind"),

@@ -69,6 +69,22 @@ pub struct Item {
     pub payload: Value,
 }
 
+impl From<StoredItem> for Item {
+    /// Takes the stored item apart: no copy of the payload.
+    fn from(stored: StoredItem) -> Item {
+        let e = stored.evidence;
+        Item {
+            index: stored.index,
+            kind: e.kind.as_str().to_owned(),
+            subject: e.subject,
+            locator: e.source.locator,
+            observed_at: e.observed_at,
+            expires_at: e.expires_at,
+            payload: e.payload,
+        }
+    }
+}
+
 impl From<&StoredItem> for Item {
     fn from(stored: &StoredItem) -> Item {
         let e = &stored.evidence;

@@ -68,25 +68,50 @@ pub fn load_evidence(ledger: &Ledger, catalog: &Catalog) -> Result<EvidenceSet, 
 }
 
 /// Every evidence item of the kinds these controls read.
+///
+/// Decoding the stored items is most of the work of `assay check` on a large ledger, so it runs on every
+/// core: each thread reads with a connection of its own (readers of a WAL database do not wait for one
+/// another) and takes the next kind from a shared counter.
 pub fn load_evidence_for<'a>(
     ledger: &Ledger,
     controls: impl Iterator<Item = &'a assay_catalog::Control>,
 ) -> Result<EvidenceSet, miette::Report> {
-    let kinds: BTreeSet<&str> = controls
+    let kinds: Vec<EvidenceKind> = controls
         .flat_map(|c| c.evidence.iter().map(String::as_str))
+        .collect::<BTreeSet<&str>>()
+        .into_iter()
+        .filter_map(|k| EvidenceKind::from_str(k).ok())
         .collect();
-    let mut items = Vec::new();
-    for kind in kinds {
-        let Ok(kind) = EvidenceKind::from_str(kind) else {
-            continue;
-        };
-        let stored = ledger
-            .list(&ListFilter {
-                kind: Some(kind),
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let read = |reader: &Ledger| -> Result<Vec<Item>, assay_ledger::LedgerError> {
+        let mut items = Vec::new();
+        while let Some(kind) = kinds.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+            let stored = reader.list(&ListFilter {
+                kind: Some(kind.clone()),
                 ..ListFilter::default()
-            })
-            .map_err(ledger_error)?;
-        items.extend(stored.iter().map(Item::from));
+            })?;
+            items.extend(stored.into_iter().map(Item::from));
+        }
+        Ok(items)
+    };
+    let helpers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(kinds.len())
+        .saturating_sub(1);
+    let workspace = ledger.workspace();
+    let parts = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..helpers)
+            .map(|_| s.spawn(|| read(&Ledger::open(workspace)?)))
+            .collect();
+        let mut parts = vec![read(ledger)];
+        for w in workers {
+            parts.push(w.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        parts
+    });
+    let mut items = Vec::new();
+    for part in parts {
+        items.extend(part.map_err(ledger_error)?);
     }
     Ok(EvidenceSet::new(items))
 }
@@ -239,6 +264,8 @@ pub fn check_ledger(
     )?;
     let report = assay_engine::evaluate_with(catalog, &engines, &evidence, view, window)
         .map_err(super::controls::engine_error)?;
+    // A million items take a while to free: let another core do it while the report is stored and printed.
+    std::thread::spawn(move || drop(evidence));
     let previous = last_result(ledger)?;
     let regressions = previous
         .as_ref()
