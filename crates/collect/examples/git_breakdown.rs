@@ -4,7 +4,8 @@
 //! in memory, as `assay collect` feeds it). Prints
 //! `items read_seconds store_seconds index_seconds`. With `--whole`, it times instead what `assay collect --source
 //! git` does after reading `assay.toml`: the collection (reading and storing overlapped) and the index update, on a
-//! fresh ledger, and prints `items collect_seconds`.
+//! fresh ledger, and prints `items collect_seconds first_batch_stored_at stored_at index_seconds` (the phases: until the
+//! first batch is stored — the walk and building one batch —, until the last is, then the index update).
 //!
 //! ```text
 //! cargo run --release -p assay-collect --example git_breakdown -- PATH/TO/REPO
@@ -31,20 +32,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if std::env::args().nth(2).as_deref() == Some("--whole") {
         let started = Instant::now();
         let mut appended = Appended::new();
+        let mut first_batch = None;
         let summary = assay_collect::run_observed(
             collector.as_ref(),
             &mut ledger,
             ws.path(),
             now,
             &mut NoProgress,
-            &mut |batch| match batch {
-                StoredBatch::Evidence(items, outcomes) => appended.evidence(items, outcomes),
-                StoredBatch::Canonical(items, outcomes) => appended.canonical(items, outcomes),
+            &mut |batch| {
+                first_batch.get_or_insert_with(|| started.elapsed());
+                match batch {
+                    StoredBatch::Evidence(items, outcomes) => appended.evidence(items, outcomes),
+                    StoredBatch::Canonical(items, outcomes) => appended.canonical(items, outcomes),
+                }
             },
         )?;
+        let stored = started.elapsed();
         LineageIndex::open(&LineageIndex::path_for(ws.path()))?
             .update_appended(&ledger, appended)?;
-        println!("{} {:.3}", summary.items, started.elapsed().as_secs_f64());
+        println!(
+            "{} {:.3} {:.3} {:.3} {:.3}",
+            summary.items,
+            started.elapsed().as_secs_f64(),
+            first_batch.unwrap_or_default().as_secs_f64(),
+            stored.as_secs_f64(),
+            (started.elapsed() - stored).as_secs_f64()
+        );
         return Ok(());
     }
 
