@@ -1,9 +1,11 @@
 //! Breakdown for `bench/lineage.sh`: the parts of `assay collect --source git`, each timed alone on a fresh
 //! ledger — reading the repository (walk, decoding, building the items; nothing stored), storing those items
-//! (one ledger append, nothing read), and the lineage-index update that ends every collect. Prints
+//! (one ledger append, nothing read), and the lineage-index update that ends every collect (fed from the items
+//! in memory, as `assay collect` feeds it). Prints
 //! `items read_seconds store_seconds index_seconds`. With `--whole`, it times instead what `assay collect --source
 //! git` does after reading `assay.toml`: the collection (reading and storing overlapped) and the index update, on a
-//! fresh ledger, and prints `items collect_seconds`.
+//! fresh ledger, and prints `items collect_seconds first_batch_stored_at stored_at index_seconds` (the phases: until the
+//! first batch is stored — the walk and building one batch —, until the last is, then the index update).
 //!
 //! ```text
 //! cargo run --release -p assay-collect --example git_breakdown -- PATH/TO/REPO
@@ -11,8 +13,9 @@
 
 use std::time::Instant;
 
-use assay_collect::{Context, configure};
+use assay_collect::{Context, StoredBatch, configure};
 use assay_ledger::{Ledger, NoProgress};
+use assay_lineage::{Appended, LineageIndex};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let repo = std::env::args()
@@ -28,15 +31,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     if std::env::args().nth(2).as_deref() == Some("--whole") {
         let started = Instant::now();
-        let summary = assay_collect::run(
+        let mut appended = Appended::new();
+        let mut first_batch = None;
+        let summary = assay_collect::run_observed(
             collector.as_ref(),
             &mut ledger,
             ws.path(),
             now,
             &mut NoProgress,
+            &mut |batch| {
+                first_batch.get_or_insert_with(|| started.elapsed());
+                match batch {
+                    StoredBatch::Evidence(items, outcomes) => appended.evidence(items, outcomes),
+                    StoredBatch::Canonical(items, outcomes) => appended.canonical(items, outcomes),
+                }
+            },
         )?;
-        assay_lineage::LineageIndex::open_updated(&ledger)?;
-        println!("{} {:.3}", summary.items, started.elapsed().as_secs_f64());
+        let stored = started.elapsed();
+        LineageIndex::open(&LineageIndex::path_for(ws.path()))?
+            .update_appended(&ledger, appended)?;
+        println!(
+            "{} {:.3} {:.3} {:.3} {:.3}",
+            summary.items,
+            started.elapsed().as_secs_f64(),
+            first_batch.unwrap_or_default().as_secs_f64(),
+            stored.as_secs_f64(),
+            (started.elapsed() - stored).as_secs_f64()
+        );
         return Ok(());
     }
 
@@ -60,11 +81,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let read = started.elapsed();
 
     let started = Instant::now();
-    ledger.append_canonical(&items, &mut NoProgress)?;
+    let outcomes = ledger.append_canonical(&items, &mut NoProgress)?;
     let store = started.elapsed();
 
+    // As `assay collect` does it: the join rows from the items in memory, then the index update.
     let started = Instant::now();
-    assay_lineage::LineageIndex::open_updated(&ledger)?;
+    let mut appended = Appended::new();
+    appended.canonical(&items, &outcomes);
+    LineageIndex::open(&LineageIndex::path_for(ws.path()))?.update_appended(&ledger, appended)?;
     let index = started.elapsed();
     println!(
         "{} {:.3} {:.3} {:.3}",

@@ -149,10 +149,14 @@ fn produce(
         .into_iter()
         .map(|r| r.into_canonical().map_err(|e| refused(&e.reason)))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut batches: Vec<Vec<Walked>> = Vec::with_capacity(commits.len().div_ceil(BATCH));
+    // The first batches are smaller, so that the ledger starts storing sooner.
+    let sizes = [BATCH / 8, BATCH / 4, BATCH / 2]
+        .into_iter()
+        .chain(std::iter::repeat(BATCH));
+    let mut batches: Vec<Vec<Walked>> = Vec::with_capacity(commits.len().div_ceil(BATCH) + 3);
     let mut rest = commits.into_iter();
-    loop {
-        let batch: Vec<Walked> = rest.by_ref().take(BATCH).collect();
+    for size in sizes {
+        let batch: Vec<Walked> = rest.by_ref().take(size).collect();
         if batch.is_empty() {
             break;
         }

@@ -130,6 +130,15 @@ pub struct RunSummary {
     pub last_new: Option<u64>,
 }
 
+/// A batch [`run_observed`] has just appended: the items and, for each, what the ledger did with it.
+#[derive(Debug, Clone, Copy)]
+pub enum StoredBatch<'a> {
+    /// Items the collector returned in [`Collected::evidence`].
+    Evidence(&'a [Evidence], &'a [assay_ledger::AppendOutcome]),
+    /// Items a [`Deferred`] producer built, payloads already canonical.
+    Canonical(&'a [CanonicalEvidence], &'a [assay_ledger::AppendOutcome]),
+}
+
 /// Collect one source and append its evidence; cursors are recorded only after every item is stored.
 ///
 /// `Collected::evidence` is appended as one batch. [`Deferred`] items are appended in batches as they are built
@@ -141,6 +150,19 @@ pub fn run(
     workspace: &Path,
     now: Timestamp,
     progress: &mut dyn Progress,
+) -> Result<RunSummary, CollectError> {
+    run_observed(collector, ledger, workspace, now, progress, &mut |_| {})
+}
+
+/// [`run`], handing every batch to `stored` right after the ledger appended it (in append order), so that a
+/// caller can derive what it needs from the items while they are in memory.
+pub fn run_observed(
+    collector: &dyn Collector,
+    ledger: &mut Ledger,
+    workspace: &Path,
+    now: Timestamp,
+    progress: &mut dyn Progress,
+    stored: &mut dyn FnMut(StoredBatch<'_>),
 ) -> Result<RunSummary, CollectError> {
     let collected = {
         let mut ctx = Context {
@@ -159,14 +181,16 @@ pub fn run(
     let mut outcomes = if collected.evidence.is_empty() {
         Vec::new()
     } else {
-        ledger
+        let o = ledger
             .append(&collected.evidence, &mut assay_ledger::NoProgress)
-            .map_err(ledger_error)?
+            .map_err(ledger_error)?;
+        stored(StoredBatch::Evidence(&collected.evidence, &o));
+        o
     };
     for deferred in collected.deferred {
-        let (produced, stored) = store_while_producing(deferred, ledger, &mut outcomes);
+        let (produced, result) = store_while_producing(deferred, ledger, &mut outcomes, stored);
         produced?;
-        stored.map_err(ledger_error)?;
+        result.map_err(ledger_error)?;
     }
     for (key, value) in &collected.cursors {
         ledger
@@ -188,17 +212,21 @@ fn store_while_producing(
     deferred: Deferred,
     ledger: &mut Ledger,
     outcomes: &mut Vec<assay_ledger::AppendOutcome>,
+    stored: &mut dyn FnMut(StoredBatch<'_>),
 ) -> (Result<(), CollectError>, assay_ledger::Result<()>) {
     std::thread::scope(|s| {
         // One batch in flight while one is stored: the producer never runs far ahead of the ledger.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<CanonicalEvidence>>(1);
         let producer = s.spawn(move || deferred.produce(&mut |batch| tx.send(batch).is_ok()));
-        let mut stored = Ok(());
+        let mut result = Ok(());
         for batch in rx.iter() {
             match ledger.append_canonical(&batch, &mut assay_ledger::NoProgress) {
-                Ok(o) => outcomes.extend(o),
+                Ok(o) => {
+                    stored(StoredBatch::Canonical(&batch, &o));
+                    outcomes.extend(o);
+                }
                 Err(e) => {
-                    stored = Err(e);
+                    result = Err(e);
                     break;
                 }
             }
@@ -207,7 +235,7 @@ fn store_while_producing(
         let produced = producer
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (produced, stored)
+        (produced, result)
     })
 }
 

@@ -11,7 +11,9 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use assay_ledger::{ASSAY_DIR, EvidenceKind, Ledger, ListFilter};
+use assay_ledger::{
+    ASSAY_DIR, AppendOutcome, CanonicalEvidence, Evidence, EvidenceKind, Ledger, ListFilter,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::LineageError;
@@ -26,6 +28,9 @@ const FORMAT: i64 = 1;
 
 /// Ledger items read per step of an update.
 const CHUNK: u64 = 65_536;
+
+/// Rows inserted by one statement.
+const INSERT_ROWS: usize = 64;
 
 /// The parts of a stored item the index reads.
 #[derive(serde::Deserialize)]
@@ -45,6 +50,108 @@ pub struct IndexUpdate {
     pub indexed: u64,
     /// Whether the index was rebuilt from the start.
     pub rebuilt: bool,
+    /// Ledger items read back from the ledger by this update (the others came from an [`Appended`]).
+    pub read: u64,
+}
+
+/// The join rows of items as a collection appends them, computed from the items in memory, so that the index
+/// update at the end of `assay collect` need not read back and parse what was just stored
+/// ([`LineageIndex::update_appended`]). Give it every item the ledger newly stored, in index order (items the
+/// ledger already held are not new and must be left out).
+#[derive(Debug, Default)]
+pub struct Appended {
+    /// Ledger indices `first..end` of the items seen.
+    span: Option<(u64, u64)>,
+    /// An item arrived out of order: the rows are not used.
+    broken: bool,
+    /// Ledger indices of the lineage items seen, ascending.
+    lineage: Vec<u64>,
+    /// (join, key, ledger index) of the lineage items seen.
+    rows: Vec<(Join, String, u64)>,
+}
+
+impl Appended {
+    /// An empty record.
+    pub fn new() -> Appended {
+        Appended::default()
+    }
+
+    /// Note the item at `index`; `true` when it is a lineage item (its joins are to be recorded).
+    fn note(&mut self, index: u64, kind: &EvidenceKind) -> bool {
+        self.span = match self.span {
+            None => Some((index, index + 1)),
+            Some((first, end)) if index == end => Some((first, end + 1)),
+            Some(s) => {
+                self.broken = true;
+                Some(s)
+            }
+        };
+        if self.broken || !KINDS.contains(kind) {
+            return false;
+        }
+        self.lineage.push(index);
+        true
+    }
+
+    /// A batch the ledger has just appended (`outcomes` as [`Ledger::append`] returned them), its payloads
+    /// already canonical. Items the ledger already held are skipped.
+    pub fn canonical(&mut self, items: &[CanonicalEvidence], outcomes: &[AppendOutcome]) {
+        for (e, o) in items.iter().zip(outcomes).filter(|(_, o)| o.new) {
+            self.canonical_item(o.index, &e.kind, &e.subject, e.payload.as_bytes());
+        }
+    }
+
+    /// A batch the ledger has just appended (`outcomes` as [`Ledger::append`] returned them). Items the ledger
+    /// already held are skipped.
+    pub fn evidence(&mut self, items: &[Evidence], outcomes: &[AppendOutcome]) {
+        for (e, o) in items.iter().zip(outcomes).filter(|(_, o)| o.new) {
+            if self.note(o.index, &e.kind) {
+                let keys = joins(&e.kind, &e.subject, &JoinFields::from_value(&e.payload));
+                self.rows
+                    .extend(keys.into_iter().map(|(j, k)| (j, k, o.index)));
+            }
+        }
+    }
+
+    fn canonical_item(&mut self, index: u64, kind: &EvidenceKind, subject: &str, payload: &[u8]) {
+        if !self.note(index, kind) {
+            return;
+        }
+        let keys = match serde_json::from_slice::<JoinFields<'_>>(payload) {
+            Ok(f) => joins(kind, subject, &f),
+            // Not the shape our collectors write: read it as the walk will.
+            Err(_) => {
+                let value = serde_json::from_slice(payload).unwrap_or(serde_json::Value::Null);
+                joins(kind, subject, &JoinFields::from_value(&value))
+            }
+        };
+        self.rows
+            .extend(keys.into_iter().map(|(j, k)| (j, k, index)));
+    }
+
+    /// Itself when it saw one run of items ending at `len` (the ledger's length now).
+    fn usable_for(self, len: u64) -> Option<Appended> {
+        match self.span {
+            Some((_, end)) if !self.broken && end == len => Some(self),
+            _ => None,
+        }
+    }
+
+    /// Ledger index of the first item seen.
+    fn first(&self) -> u64 {
+        self.span.map_or(0, |(first, _)| first)
+    }
+
+    /// The number of lineage items at or after `from`, and their rows.
+    fn rows_from(self, from: u64) -> (u64, Vec<(Join, String, u64)>) {
+        let skip = self.lineage.partition_point(|&i| i < from);
+        let count = (self.lineage.len() - skip) as u64;
+        let mut rows = self.rows;
+        if skip > 0 {
+            rows.retain(|r| r.2 >= from);
+        }
+        (count, rows)
+    }
 }
 
 /// The lineage index of one workspace.
@@ -146,6 +253,18 @@ impl LineageIndex {
 
     /// Index the ledger items added since the last update (all of them after a mismatch).
     pub fn update(&mut self, ledger: &Ledger) -> Result<IndexUpdate, LineageError> {
+        self.update_appended(ledger, Appended::default())
+    }
+
+    /// [`LineageIndex::update`], taking the join rows of the items just appended from `appended` instead of
+    /// reading those items back from the ledger. `appended` is used only when it saw one run of items ending at
+    /// the ledger's end; the items before that run (and all of them, when it is not usable) are read from the
+    /// ledger as [`LineageIndex::update`] reads them. Either way the index holds the rows a rebuild would write.
+    pub fn update_appended(
+        &mut self,
+        ledger: &Ledger,
+        appended: Appended,
+    ) -> Result<IndexUpdate, LineageError> {
         let len = ledger.len().map_err(ledger_err)?;
         let format = self.meta("format")?.and_then(|v| v.parse::<i64>().ok());
         let mut from = self.covered()?;
@@ -166,8 +285,12 @@ impl LineageIndex {
                 covered: len,
                 indexed: 0,
                 rebuilt,
+                read: 0,
             });
         }
+        // The appended items cover `read_to..len`; the ledger is read for `from..read_to`.
+        let fed = appended.usable_for(len);
+        let read_to = fed.as_ref().map_or(len, |a| a.first().max(from));
         let tx = self.conn.transaction().map_err(|e| err(&self.path, e))?;
         if rebuilt {
             tx.execute("DELETE FROM joins", [])
@@ -175,15 +298,42 @@ impl LineageIndex {
         }
         let mut indexed = 0u64;
         {
+            // Rows go in INSERT_ROWS to a statement: one statement step per row costs more than the insert.
+            let many = format!(
+                "INSERT OR IGNORE INTO joins (j, key, idx) VALUES {}",
+                vec!["(?, ?, ?)"; INSERT_ROWS].join(", ")
+            );
+            let mut insert_many = tx.prepare(&many).map_err(|e| err(&self.path, e))?;
             let mut insert = tx
                 .prepare("INSERT OR IGNORE INTO joins (j, key, idx) VALUES (?1, ?2, ?3)")
                 .map_err(|e| err(&self.path, e))?;
+            let mut insert_all = |mut keyed: Vec<(Join, String, u64)>| {
+                keyed.sort_unstable();
+                let mut groups = keyed.chunks_exact(INSERT_ROWS);
+                for group in groups.by_ref() {
+                    for (n, (j, key, idx)) in group.iter().enumerate() {
+                        let at = 3 * n;
+                        insert_many
+                            .raw_bind_parameter(at + 1, j.code())
+                            .and_then(|()| insert_many.raw_bind_parameter(at + 2, key.as_str()))
+                            .and_then(|()| insert_many.raw_bind_parameter(at + 3, *idx as i64))
+                            .map_err(|e| err(&self.path, e))?;
+                    }
+                    insert_many.raw_execute().map_err(|e| err(&self.path, e))?;
+                }
+                for (j, key, idx) in groups.remainder() {
+                    insert
+                        .execute(params![j.code(), key, *idx as i64])
+                        .map_err(|e| err(&self.path, e))?;
+                }
+                Ok::<(), LineageError>(())
+            };
             // One pass over the new items in chunks (kinds interleave, so per-kind reads would be many small
             // ranges), reading only the join fields; rows are inserted in key order.
             let mut next = from;
-            while next < len {
+            while next < read_to {
                 let chunk = ListFilter {
-                    limit: Some(CHUNK),
+                    limit: Some(CHUNK.min(read_to - next)),
                     ..ListFilter::default()
                 };
                 let rows = ledger.store().list_from(&chunk, next).map_err(ledger_err)?;
@@ -192,7 +342,7 @@ impl LineageIndex {
                 };
                 next = last + 1;
                 let mut keyed: Vec<(Join, String, u64)> = Vec::new();
-                for row in rows.iter().filter(|r| r.index < len) {
+                for row in rows.iter().filter(|r| r.index < read_to) {
                     let Some(kind) = assay_ledger::envelope::read(&row.canonical)
                         .and_then(|e| e.kind.parse::<EvidenceKind>().ok())
                         .filter(|k| KINDS.contains(k))
@@ -211,12 +361,12 @@ impl LineageIndex {
                     };
                     keyed.extend(keys.into_iter().map(|(j, k)| (j, k, row.index)));
                 }
-                keyed.sort_unstable();
-                for (j, key, idx) in keyed {
-                    insert
-                        .execute(params![j.code(), key, idx as i64])
-                        .map_err(|e| err(&self.path, e))?;
-                }
+                insert_all(keyed)?;
+            }
+            if let Some(fed) = fed {
+                let (count, keyed) = fed.rows_from(read_to);
+                indexed += count;
+                insert_all(keyed)?;
             }
         }
         let last_leaf = if len == 0 {
@@ -244,7 +394,34 @@ impl LineageIndex {
             covered: len,
             indexed,
             rebuilt,
+            read: read_to - from,
         })
+    }
+
+    /// Every row of the index, (join, key, ledger index) in that order (tests compare indexes with it).
+    pub fn rows(&self) -> Result<Vec<(Join, String, u64)>, LineageError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT j, key, idx FROM joins ORDER BY j, key, idx")
+            .map_err(|e| err(&self.path, e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
+            .map_err(|e| err(&self.path, e))?;
+        let mut out = Vec::new();
+        for r in rows {
+            let (j, key, idx) = r.map_err(|e| err(&self.path, e))?;
+            let j =
+                Join::from_code(j).ok_or_else(|| err(&self.path, format!("unknown join {j}")))?;
+            let idx = u64::try_from(idx).map_err(|_| err(&self.path, "a negative ledger index"))?;
+            out.push((j, key, idx));
+        }
+        Ok(out)
     }
 
     /// Ledger indices of the items found under each key, in index order (all keys together).

@@ -19,7 +19,7 @@ pub mod render;
 pub mod trace;
 
 pub use graph::Graph;
-pub use index::{IndexUpdate, LineageIndex, TraceRead, trace_indexed};
+pub use index::{Appended, IndexUpdate, LineageIndex, TraceRead, trace_indexed};
 pub use render::{render_markdown, render_text};
 pub use trace::{Finding, Selector, Trace, trace};
 

@@ -5,7 +5,7 @@
 //! appends and rebuilds itself when the ledger is not the one it was built from.
 
 use assay_ledger::{Evidence, EvidenceKind, Ledger, NoProgress, Source};
-use assay_lineage::{Graph, LineageIndex, Selector, trace, trace_indexed};
+use assay_lineage::{Appended, Graph, LineageIndex, Selector, trace, trace_indexed};
 use jiff::Timestamp;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -245,6 +245,96 @@ proptest! {
         ledger.append(&items[half..], &mut NoProgress).expect("append");
         check_all(&ledger);
     }
+}
+
+/// The rows a rebuild from the ledger writes, in a fresh index file.
+fn rebuilt_rows(ledger: &Ledger) -> Vec<(assay_lineage::graph::Join, String, u64)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut index = LineageIndex::open(&dir.path().join("rebuilt.db")).expect("index");
+    let u = index.update(ledger).expect("rebuild");
+    assert!(u.rebuilt);
+    index.rows().expect("rows")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// `assay collect` feeds the index the items it appends instead of letting it read them back: the index must
+    /// hold exactly the rows a rebuild writes, whether the fed items are values or canonical payloads, whether
+    /// some of them were already stored (not new), and whether items were appended unfed before them.
+    #[test]
+    fn an_index_fed_from_appends_equals_a_rebuild(events in prop::collection::vec(gen_event(), 4..60)) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut ledger = Ledger::init(dir.path()).expect("ledger");
+        let items: Vec<Evidence> = events.iter().enumerate().map(|(i, g)| evidence(i, g)).collect();
+        let q = items.len() / 4;
+        let (a, rest) = items.split_at(q);
+        let (b, rest) = rest.split_at(q);
+        let (c, d) = rest.split_at(q);
+        let mut index = LineageIndex::open(&LineageIndex::path_for(dir.path())).expect("index");
+
+        // Fresh index, fed values (a rebuild from the first item, nothing read back).
+        let mut fed = Appended::new();
+        let o = ledger.append(a, &mut NoProgress).expect("append");
+        fed.evidence(a, &o);
+        let u = index.update_appended(&ledger, fed).expect("update");
+        prop_assert_eq!((u.covered, u.read, u.rebuilt), (ledger.len().expect("len"), 0, true));
+        prop_assert_eq!(index.rows().expect("rows"), rebuilt_rows(&ledger));
+
+        // Canonical payloads, with the items of `a` again in the batch (already stored: not new).
+        let mut batch: Vec<_> = a.iter().chain(b).cloned().map(|e| e.into_canonical().expect("canonical")).collect();
+        batch.rotate_left(a.len() / 2);
+        let mut fed = Appended::new();
+        let o = ledger.append_canonical(&batch, &mut NoProgress).expect("append");
+        fed.canonical(&batch, &o);
+        let u = index.update_appended(&ledger, fed).expect("update");
+        prop_assert_eq!((u.covered, u.read, u.rebuilt), (ledger.len().expect("len"), 0, false));
+        prop_assert_eq!(index.rows().expect("rows"), rebuilt_rows(&ledger));
+
+        // Items appended unfed, then fed ones: the gap is read back from the ledger, the rest is not.
+        let before = ledger.len().expect("len");
+        ledger.append(c, &mut NoProgress).expect("append");
+        let gap = ledger.len().expect("len") - before;
+        let mut fed = Appended::new();
+        let o = ledger.append(d, &mut NoProgress).expect("append");
+        fed.evidence(d, &o);
+        let u = index.update_appended(&ledger, fed).expect("update");
+        prop_assert_eq!((u.covered, u.read), (ledger.len().expect("len"), gap));
+        prop_assert_eq!(index.rows().expect("rows"), rebuilt_rows(&ledger));
+        check_all(&ledger);
+    }
+}
+
+/// A record of appends that is not one run ending at the ledger's end is not used: the update reads the ledger.
+#[test]
+fn an_unusable_record_of_appends_is_ignored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ledger = Ledger::init(dir.path()).expect("ledger");
+    let items: Vec<Evidence> = (0..6u8)
+        .map(|c| evidence(c as usize, &Gen::Commit(c, false)))
+        .collect();
+    let o = ledger.append(&items, &mut NoProgress).expect("append");
+    let mut index = LineageIndex::open(&LineageIndex::path_for(dir.path())).expect("index");
+
+    // Out of order.
+    let mut fed = Appended::new();
+    fed.evidence(&items[3..], &o[3..]);
+    fed.evidence(&items[..3], &o[..3]);
+    let u = index.update_appended(&ledger, fed).expect("update");
+    assert_eq!((u.covered, u.indexed, u.read), (6, 6, 6));
+    assert_eq!(index.rows().expect("rows"), rebuilt_rows(&ledger));
+
+    // Not ending at the ledger's end (something was appended after it).
+    let more: Vec<Evidence> = (6..9u8)
+        .map(|c| evidence(c as usize, &Gen::Commit(c, true)))
+        .collect();
+    let o = ledger.append(&more[..2], &mut NoProgress).expect("append");
+    let mut fed = Appended::new();
+    fed.evidence(&more[..2], &o);
+    ledger.append(&more[2..], &mut NoProgress).expect("append");
+    let u = index.update_appended(&ledger, fed).expect("update");
+    assert_eq!((u.covered, u.indexed, u.read), (9, 3, 3));
+    assert_eq!(index.rows().expect("rows"), rebuilt_rows(&ledger));
 }
 
 #[test]

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use assay_collect::{CollectError, RunSummary};
-use assay_lineage::{IndexUpdate, LineageIndex};
+use assay_collect::{CollectError, RunSummary, StoredBatch};
+use assay_lineage::{Appended, IndexUpdate, LineageIndex};
 
 use super::ledger::open_ledger;
 use super::plural;
@@ -155,25 +155,33 @@ pub fn collect(
     }
     let mut ledger = open_ledger(workspace, true)?;
     let mut out = Vec::new();
+    // The join rows of every item stored, taken while the items are in memory: the index update below then
+    // reads nothing back from the ledger.
+    let mut appended = Appended::new();
+    let mut note = |batch: StoredBatch<'_>| match batch {
+        StoredBatch::Evidence(items, outcomes) => appended.evidence(items, outcomes),
+        StoredBatch::Canonical(items, outcomes) => appended.canonical(items, outcomes),
+    };
     for (name, cfg) in &configs {
         if !only.is_empty() && !only.contains(name) {
             continue;
         }
         let collector = cfg.collector();
         let mut progress = ProgressLine::new("collecting", quiet);
-        let result = assay_collect::run(
+        let result = assay_collect::run_observed(
             collector.as_ref(),
             &mut ledger,
             workspace,
             now,
             &mut progress,
+            &mut note,
         );
         progress.finish();
         out.push(result.map_err(explain)?);
     }
     let mut progress = ProgressLine::new("indexing lineage", quiet);
-    let index = LineageIndex::open_updated(&ledger)
-        .map(|(_, u)| u)
+    let index = LineageIndex::open(&LineageIndex::path_for(ledger.workspace()))
+        .and_then(|mut index| index.update_appended(&ledger, appended))
         .map_err(|e| e.to_string());
     progress.finish();
     Ok(Collected {
