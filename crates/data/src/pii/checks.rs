@@ -108,6 +108,30 @@ pub fn iban_mod97(iban: &[u8]) -> bool {
     if iban.len() < 5 {
         return false;
     }
+    // The remainder is taken only when the accumulator could overflow on the next step (it stays below
+    // 2^56, and one step multiplies by at most 100 and adds at most 35): the same value as reducing at
+    // every digit, with a division every seven or so characters instead of one each.
+    let mut r: u64 = 0;
+    for &c in iban[4..].iter().chain(&iban[..4]) {
+        let v = match c {
+            b'0'..=b'9' => u64::from(c - b'0'),
+            b'A'..=b'Z' => u64::from(c - b'A') + 10,
+            _ => return false,
+        };
+        if r >= 1 << 56 {
+            r %= 97;
+        }
+        r = if v >= 10 { r * 100 + v } else { r * 10 + v };
+    }
+    r % 97 == 1
+}
+
+/// The mod-97 check reducing at every character (the reference the tests compare [`iban_mod97`] with).
+#[cfg(test)]
+fn iban_mod97_plain(iban: &[u8]) -> bool {
+    if iban.len() < 5 {
+        return false;
+    }
     let mut r: u32 = 0;
     for &c in iban[4..].iter().chain(&iban[..4]) {
         let v = match c {
@@ -507,5 +531,31 @@ mod tests {
         // RFC 4231 test case 2.
         let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
         assert_eq!(mac[..4], [0x5b, 0xdc, 0xc1, 0x46]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn iban_mod97_matches_the_digit_by_digit_reduction(s in "[A-Z0-9]{0,40}|[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}") {
+            proptest::prop_assert_eq!(iban_mod97(s.as_bytes()), iban_mod97_plain(s.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn iban_mod97_matches_on_long_and_valid_inputs() {
+        // Long all-letter and all-digit strings make the accumulator cross the reduction threshold.
+        for s in [
+            "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ",
+            "9999999999999999999999999999999999",
+            "GB82WEST12345698765432",
+            "DE89370400440532013000",
+            "MT84MALT011000012345MTLCAST001S",
+        ] {
+            assert_eq!(
+                iban_mod97(s.as_bytes()),
+                iban_mod97_plain(s.as_bytes()),
+                "{s}"
+            );
+        }
+        assert!(iban_mod97(b"MT84MALT011000012345MTLCAST001S"));
     }
 }

@@ -241,16 +241,68 @@ impl std::hash::Hasher for QuickHasher {
 }
 
 type GroupKey = (usize, Option<usize>, Entity);
-type Groups = HashMap<GroupKey, FindingGroup, std::hash::BuildHasherDefault<QuickHasher>>;
+type Groups = HashMap<GroupKey, usize, std::hash::BuildHasherDefault<QuickHasher>>;
+
+/// Columns whose groups of the current file are found by direct indexing instead of through the map.
+const DIRECT_COLUMNS: usize = 64;
 
 /// Accumulates groups while files are scanned.
 struct Acc<'o> {
     opts: &'o ScanOptions,
-    groups: Groups,
+    /// Every group, in the order first seen; `index` maps a key to its place.
+    groups: Vec<FindingGroup>,
+    index: Groups,
+    /// For the file `direct_file`: place + 1 of the group of (column + 1, entity), 0 when there is none yet
+    /// (slot 0 holds findings without a column), for the first [`DIRECT_COLUMNS`] columns.
+    direct: Vec<[u32; 10]>,
+    direct_file: usize,
     locations: Vec<Location>,
 }
 
 impl Acc<'_> {
+    fn new(opts: &ScanOptions) -> Acc<'_> {
+        Acc {
+            opts,
+            groups: Vec::new(),
+            index: Groups::default(),
+            direct: vec![[0; 10]; DIRECT_COLUMNS + 1],
+            direct_file: 0,
+            locations: Vec::new(),
+        }
+    }
+
+    /// The place of the group of `key`, created (named `file` and `column`) when it is new.
+    fn group(&mut self, key: GroupKey, file: &str, column: Option<&str>) -> usize {
+        let slot = key.1.map_or(0, |c| c + 1);
+        let direct = slot <= DIRECT_COLUMNS;
+        if direct {
+            if self.direct_file != key.0 {
+                self.direct.iter_mut().for_each(|d| *d = [0; 10]);
+                self.direct_file = key.0;
+            }
+            let at = self.direct[slot][key.2 as usize];
+            if at > 0 {
+                return at as usize - 1;
+            }
+        }
+        let next = self.groups.len();
+        let at = *self.index.entry(key).or_insert(next);
+        if at == next {
+            self.groups.push(FindingGroup {
+                file: file.to_owned(),
+                column: column.map(str::to_owned),
+                entity: key.2,
+                count: 0,
+                max_confidence: 0.0,
+                examples: Vec::new(),
+            });
+        }
+        if direct && let Ok(v) = u32::try_from(at + 1) {
+            self.direct[slot][key.2 as usize] = v;
+        }
+        at
+    }
+
     /// Count a finding; `line` is asked for only while examples or locations are still wanted.
     fn add(
         &mut self,
@@ -261,14 +313,8 @@ impl Acc<'_> {
         value: &[u8],
         line: impl FnOnce() -> u64,
     ) {
-        let g = self.groups.entry(key).or_insert_with(|| FindingGroup {
-            file: file.to_owned(),
-            column: column.map(str::to_owned),
-            entity: f.entity,
-            count: 0,
-            max_confidence: 0.0,
-            examples: Vec::new(),
-        });
+        let at = self.group(key, file, column);
+        let g = &mut self.groups[at];
         g.count += 1;
         g.max_confidence = g.max_confidence.max(f.score);
         let example = g.examples.len() < self.opts.max_examples;
@@ -504,11 +550,7 @@ pub fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> Result<PiiReport> {
             files.push(p.clone());
         }
     }
-    let mut acc = Acc {
-        opts,
-        groups: Groups::default(),
-        locations: Vec::new(),
-    };
+    let mut acc = Acc::new(opts);
     let mut scanned = Vec::new();
     for (no, f) in files.iter().enumerate() {
         let s = if Format::of(f) == Some(Format::Parquet) {
@@ -520,7 +562,13 @@ pub fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> Result<PiiReport> {
         };
         scanned.push(s);
     }
-    let mut keyed: Vec<(GroupKey, FindingGroup)> = acc.groups.into_iter().collect();
+    // The map's order (as when it held the groups themselves), then sorted by file, column name and entity.
+    let mut slots: Vec<Option<FindingGroup>> = acc.groups.into_iter().map(Some).collect();
+    let mut keyed: Vec<(GroupKey, FindingGroup)> = acc
+        .index
+        .into_iter()
+        .filter_map(|(k, at)| slots.get_mut(at).and_then(Option::take).map(|g| (k, g)))
+        .collect();
     keyed.sort_by(|a, b| (a.0.0, &a.1.column, a.0.2).cmp(&(b.0.0, &b.1.column, b.0.2)));
     let findings: Vec<FindingGroup> = keyed.into_iter().map(|(_, g)| g).collect();
     let mut by_entity = BTreeMap::new();
