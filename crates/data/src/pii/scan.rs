@@ -1,6 +1,6 @@
 //! The byte scanner: one pass over the text, word by word, with a cheap dispatch on each word's first
 //! byte; only candidates are examined further and every candidate is validated before it is reported.
-//! Emails and private-key blocks are found by `memchr`/`memmem` side passes.
+//! Emails are examined at each `@` the pass stops at; private-key blocks are found by a `memmem` side pass.
 //!
 //! `\b`, digits and letters are ASCII here (Presidio's Python patterns are Unicode-aware): a digit
 //! written in another script is not part of a number.
@@ -259,7 +259,6 @@ fn next_trigger_plain(text: &[u8], mut i: usize) -> usize {
 
 /// Scan `text`, appending findings (unsorted; callers sort by `start`).
 pub fn scan(text: &[u8], out: &mut Vec<Finding>) {
-    emails(text, out);
     private_keys(text, out);
     let n = text.len();
     let mut i = 0;
@@ -271,6 +270,10 @@ pub fn scan(text: &[u8], out: &mut Vec<Finding>) {
             break;
         }
         if !is(text[i], W) {
+            // `@` is a trigger, and no examined run holds one: every `@` of the text is seen here once.
+            if text[i] == b'@' {
+                email_at(text, i, out);
+            }
             i += 1;
             continue;
         }
@@ -286,6 +289,20 @@ pub fn scan(text: &[u8], out: &mut Vec<Finding>) {
             }
             done = i;
             continue;
+        }
+        // The short numbers that fill tables and ids, without a call: digits only, fewer than nine, then a
+        // field or line end, and no `+`, `(` or `:` before (`word` would stop at the same place, finding
+        // nothing: every digit-led entity has 7+ digits or separators, see `word_digit`).
+        if is(text[ws], D) && (ws == 0 || !matches!(text[ws - 1], b'+' | b'(' | b':')) {
+            let mut k = ws + 1;
+            while k < n && is(text[k], D) {
+                k += 1;
+            }
+            if k - ws < 9 && field_end(text.get(k)) {
+                i = k;
+                done = k;
+                continue;
+            }
         }
         // `+4…`, `(4…` and `::1…` start before the word.
         let before = |k: usize| ws >= k && (ws == k || !is(text[ws - k - 1], W));
@@ -329,6 +346,12 @@ fn word(text: &[u8], i: usize, out: &mut Vec<Finding>) -> usize {
     consumed.unwrap_or(wend).max(i + 1)
 }
 
+/// A field or line end (or the end of the text) after a number.
+#[inline]
+fn field_end(c: Option<&u8>) -> bool {
+    matches!(c, None | Some(b',' | b'\n' | b'\r' | b'"' | b';' | b'\t'))
+}
+
 fn push(out: &mut Vec<Finding>, entity: Entity, start: usize, end: usize, score: f64) {
     out.push(Finding {
         entity,
@@ -361,8 +384,7 @@ fn word_digit(text: &[u8], i: usize, wend: usize, out: &mut Vec<Finding>) -> Opt
     // Fast path for the numbers that fill numeric tables: a short integer or a one-dot decimal followed by
     // a field or line end cannot be any entity (every digit-led entity has 7+ digits or separators).
     let d1 = wend - i;
-    let end_byte =
-        |c: Option<&u8>| matches!(c, None | Some(b',' | b'\n' | b'\r' | b'"' | b';' | b'\t'));
+    let end_byte = field_end;
     if d1 < 9 && end_byte(text.get(wend)) {
         return Some(wend);
     }
@@ -694,46 +716,45 @@ fn ip6(text: &[u8], i: usize, out: &mut Vec<Finding>) -> Option<usize> {
     None
 }
 
-fn emails(text: &[u8], out: &mut Vec<Finding>) {
+/// The email address around the `@` at `at`, if there is one.
+fn email_at(text: &[u8], at: usize, out: &mut Vec<Finding>) {
     let local = |c: u8| is(c, W) || matches!(c, b'.' | b'%' | b'+' | b'-');
-    for at in memchr::memchr_iter(b'@', text) {
-        let mut s = at;
-        while s > 0 && local(text[s - 1]) {
-            s -= 1;
-        }
-        while s < at && text[s] == b'.' {
-            s += 1;
-        }
-        if s == at {
-            continue;
-        }
-        // Domain: labels of [A-Za-z0-9-] separated by single dots.
-        let mut e = at + 1;
-        let mut last_dot = None;
-        while e < text.len() {
-            let c = text[e];
-            if is(c, U | L | D) || c == b'-' {
-                e += 1;
-            } else if c == b'.'
-                && e + 1 < text.len()
-                && is(text[e + 1], U | L | D)
-                && text[e - 1] != b'.'
-                && text[e - 1] != b'@'
-            {
-                last_dot = Some(e);
-                e += 1;
-            } else {
-                break;
-            }
-        }
-        let Some(dot) = last_dot else { continue };
-        let tld = &text[dot + 1..e];
-        if tld.len() < 2 || !tld.iter().all(|c| c.is_ascii_alphabetic()) {
-            continue;
-        }
-        let score = if known_tld(tld) { 1.0 } else { 0.5 };
-        push(out, Entity::EmailAddress, s, e, score);
+    let mut s = at;
+    while s > 0 && local(text[s - 1]) {
+        s -= 1;
     }
+    while s < at && text[s] == b'.' {
+        s += 1;
+    }
+    if s == at {
+        return;
+    }
+    // Domain: labels of [A-Za-z0-9-] separated by single dots.
+    let mut e = at + 1;
+    let mut last_dot = None;
+    while e < text.len() {
+        let c = text[e];
+        if is(c, U | L | D) || c == b'-' {
+            e += 1;
+        } else if c == b'.'
+            && e + 1 < text.len()
+            && is(text[e + 1], U | L | D)
+            && text[e - 1] != b'.'
+            && text[e - 1] != b'@'
+        {
+            last_dot = Some(e);
+            e += 1;
+        } else {
+            break;
+        }
+    }
+    let Some(dot) = last_dot else { return };
+    let tld = &text[dot + 1..e];
+    if tld.len() < 2 || !tld.iter().all(|c| c.is_ascii_alphabetic()) {
+        return;
+    }
+    let score = if known_tld(tld) { 1.0 } else { 0.5 };
+    push(out, Entity::EmailAddress, s, e, score);
 }
 
 fn known_tld(tld: &[u8]) -> bool {
