@@ -295,7 +295,7 @@ pub fn scan(text: &[u8], out: &mut Vec<Finding>) {
         // nothing: every digit-led entity has 7+ digits or separators, see `word_digit`).
         if is(text[ws], D) && (ws == 0 || !matches!(text[ws - 1], b'+' | b'(' | b':')) {
             let mut k = ws + 1;
-            while k < n && is(text[k], D) {
+            while k < n && k - ws < 9 && is(text[k], D) {
                 k += 1;
             }
             if k - ws < 9 && field_end(text.get(k)) {
