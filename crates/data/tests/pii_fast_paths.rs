@@ -72,17 +72,22 @@ const PIECES: &[&str] = &[
 ];
 
 const SEPARATORS: &[&str] = &[
-    " ", " ", ",", "\n", "\r\n", "\"", "\t", ";", ":", "::", "-", ".", "+", "(", ")", "@", "_", "=", "/",
-    "",
+    " ", " ", ",", "\n", "\r\n", "\"", "\t", ";", ":", "::", "-", ".", "+", "(", ")", "@", "_",
+    "=", "/", "",
 ];
 
-fn scanned(text: &[u8], scan: fn(&[u8], &mut Vec<Finding>)) -> Vec<(pii::Entity, usize, usize, u64)> {
+fn scanned(
+    text: &[u8],
+    scan: fn(&[u8], &mut Vec<Finding>),
+) -> Vec<(pii::Entity, usize, usize, u64)> {
     let mut out = Vec::new();
     scan(text, &mut out);
     // The order every caller puts them in (`block_findings`): a stable sort by start, longest first. The
     // passes emit in different orders (emails are now found inside the main pass), never the same range.
     out.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
-    out.iter().map(|f| (f.entity, f.start, f.end, f.score.to_bits())).collect()
+    out.iter()
+        .map(|f| (f.entity, f.start, f.end, f.score.to_bits()))
+        .collect()
 }
 
 fn text_of(parts: &[(usize, usize, bool)]) -> Vec<u8> {
@@ -126,5 +131,78 @@ proptest! {
         ),
     ) {
         prop_assert_eq!(scanned(&bytes, pii::scan::scan), scanned(&bytes, reference::scan));
+    }
+}
+
+/// `findings_in` as it was before blocks were scanned in pieces: the whole text scanned at once, sorted,
+/// overlaps dropped, each finding boosted by the 48 bytes before it on its line (plain text: no columns).
+fn findings_whole(text: &[u8], min: f64) -> Vec<(pii::Entity, usize, usize, u64)> {
+    let mut raw = Vec::new();
+    reference::scan(text, &mut raw);
+    raw.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+    let mut out = Vec::new();
+    let mut last_end = 0;
+    for mut f in raw {
+        if f.start < last_end {
+            continue;
+        }
+        let ls = text[..f.start]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |k| k + 1);
+        let from = f.start.saturating_sub(48).max(ls);
+        let start = f.start;
+        pii::scan::boost(&mut f, &text[from..start], 0);
+        if f.score >= min {
+            last_end = f.end;
+            out.push((f.entity, f.start, f.end, f.score.to_bits()));
+        }
+    }
+    out
+}
+
+/// Blocks far larger than a scanning piece, with private-key blocks and long lines across piece
+/// boundaries: the same findings as the whole-text scan.
+#[test]
+fn blocks_scanned_in_pieces_find_what_the_whole_text_scan_finds() {
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for round in 0..4 {
+        let mut parts = Vec::new();
+        while parts.len() < 150_000 {
+            let r = next();
+            parts.push((
+                (r % 1000) as usize,
+                ((r >> 12) % 100) as usize,
+                (r >> 40) % 5 == 0,
+            ));
+            if round == 3 && (r >> 20) % 5000 == 0 {
+                // A line longer than a piece.
+                let the = PIECES
+                    .iter()
+                    .position(|p| *p == "the")
+                    .expect("a filler word");
+                parts.extend(std::iter::repeat_n((the, 0, false), 60_000));
+            }
+        }
+        let text = text_of(&parts);
+        assert!(text.len() > 600_000, "{}", text.len());
+        let got: Vec<_> = pii::findings_in(&text, None, false, 0.4)
+            .into_iter()
+            .map(|(f, _)| (f.entity, f.start, f.end, f.score.to_bits()))
+            .collect();
+        let want = findings_whole(&text, 0.4);
+        assert!(want.len() > 1000);
+        assert_eq!(got.len(), want.len(), "round {round}");
+        assert!(
+            got == want,
+            "round {round}: first difference at {:?}",
+            got.iter().zip(&want).position(|(a, b)| a != b)
+        );
     }
 }

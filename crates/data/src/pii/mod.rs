@@ -361,29 +361,59 @@ pub fn findings_in(
         .collect()
 }
 
+/// Bytes of a block scanned at a time (cut after a line end), so that the per-finding work (line start,
+/// column, context words) reads text still in the core's cache.
+const PIECE: usize = 128 << 10;
+
 fn block_findings(block: &[u8], layout: &mut Layout, min: f64) -> Vec<(Finding, Option<usize>)> {
+    // Private-key blocks span lines: found over the whole block, each handled with its starting piece.
+    let mut keys = Vec::new();
+    scan::private_keys(block, &mut keys);
+    let mut keys = keys.into_iter().peekable();
     let mut raw = Vec::new();
-    scan::scan(block, &mut raw);
-    // A stable sort: the passes each emit in order, and the merge of those runs is linear.
-    raw.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
-    let mut out = Vec::with_capacity(raw.len());
+    let mut out = Vec::new();
     let mut last_end = 0;
-    for mut f in raw {
-        if f.start < last_end {
-            continue;
+    let mut pos = 0;
+    while pos < block.len() {
+        let cut = if block.len() - pos <= PIECE {
+            block.len()
+        } else {
+            let at = pos + PIECE;
+            match memchr::memrchr(b'\n', &block[pos..at]) {
+                Some(k) => pos + k + 1,
+                None => memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |k| at + k + 1),
+            }
+        };
+        raw.clear();
+        scan::scan_lines(&block[pos..cut], &mut raw);
+        for f in &mut raw {
+            f.start += pos;
+            f.end += pos;
         }
-        let ls = memchr::memrchr(b'\n', &block[..f.start]).map_or(0, |k| k + 1);
-        let column = layout.column_at(&block[ls..], f.start - ls);
-        let from = f.start.saturating_sub(48).max(ls);
-        let mask = column
-            .and_then(|c| layout.masks.get(c).copied())
-            .unwrap_or(0);
-        let start = f.start;
-        scan::boost(&mut f, &block[from..start], mask);
-        if f.score >= min {
-            last_end = f.end;
-            out.push((f, column));
+        while let Some(k) = keys.next_if(|k| k.start < cut) {
+            raw.push(k);
         }
+        // A stable sort: the passes each emit nearly in order, and the merge of those runs is linear.
+        raw.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+        for &f in &raw {
+            let mut f = f;
+            if f.start < last_end {
+                continue;
+            }
+            let ls = memchr::memrchr(b'\n', &block[pos..f.start]).map_or(pos, |k| pos + k + 1);
+            let column = layout.column_at(&block[ls..], f.start - ls);
+            let from = f.start.saturating_sub(48).max(ls);
+            let mask = column
+                .and_then(|c| layout.masks.get(c).copied())
+                .unwrap_or(0);
+            let start = f.start;
+            scan::boost(&mut f, &block[from..start], mask);
+            if f.score >= min {
+                last_end = f.end;
+                out.push((f, column));
+            }
+        }
+        pos = cut;
     }
     out
 }

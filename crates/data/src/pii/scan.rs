@@ -260,6 +260,13 @@ fn next_trigger_plain(text: &[u8], mut i: usize) -> usize {
 /// Scan `text`, appending findings (unsorted; callers sort by `start`).
 pub fn scan(text: &[u8], out: &mut Vec<Finding>) {
     private_keys(text, out);
+    scan_lines(text, out);
+}
+
+/// Everything [`scan`] finds except private-key blocks, in order of `start` but for emails (which start
+/// before the `@` where they are found). Nothing it finds spans a line end, and it looks no further back
+/// than the line start, so a text cut after any `\n` scans piece by piece to the same findings.
+pub(crate) fn scan_lines(text: &[u8], out: &mut Vec<Finding>) {
     let n = text.len();
     let mut i = 0;
     // Everything before `done` has been examined.
@@ -792,7 +799,7 @@ fn known_tld(tld: &[u8]) -> bool {
     tld.len() == 2 || GENERIC.iter().any(|g| g.eq_ignore_ascii_case(tld))
 }
 
-fn private_keys(text: &[u8], out: &mut Vec<Finding>) {
+pub(crate) fn private_keys(text: &[u8], out: &mut Vec<Finding>) {
     let finder = memchr::memmem::Finder::new(b"-----BEGIN ");
     for s in finder.find_iter(text) {
         let line_end = memchr::memchr(b'\n', &text[s..]).map_or(text.len(), |k| s + k);

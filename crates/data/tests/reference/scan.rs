@@ -591,4 +591,3 @@ fn private_keys(text: &[u8], out: &mut Vec<Finding>) {
         push(out, Entity::PrivateKey, s, end, 1.0);
     }
 }
-
