@@ -206,3 +206,59 @@ fn blocks_scanned_in_pieces_find_what_the_whole_text_scan_finds() {
         );
     }
 }
+
+/// CSV columns as counted before (forward from the line start, a comma outside quotes ends a field), for
+/// the findings `findings_in` reports: the same columns, on lines with quoted fields holding commas.
+#[test]
+fn csv_columns_match_a_forward_count() {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let header: Vec<String> = ["id", "note", "email", "card"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut parts = Vec::new();
+    while parts.len() < 150_000 {
+        let r = next();
+        parts.push((
+            (r % 1000) as usize,
+            ((r >> 12) % 100) as usize,
+            (r >> 40) % 5 == 0,
+        ));
+    }
+    let text = text_of(&parts);
+    let found = pii::findings_in(&text, Some(&header), false, 0.0);
+    assert!(found.len() > 1000);
+    let mut quoted_commas = 0;
+    for (f, column) in found {
+        let ls = text[..f.start]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |k| k + 1);
+        let (mut quoted, mut idx) = (false, 0);
+        for &c in &text[ls..f.start] {
+            match c {
+                b'"' => quoted = !quoted,
+                b',' if !quoted => idx += 1,
+                b',' => quoted_commas += 1,
+                _ => {}
+            }
+        }
+        let want = header
+            .get(idx)
+            .cloned()
+            .unwrap_or_else(|| format!("column_{}", idx + 1));
+        assert_eq!(
+            column.as_deref(),
+            Some(want.as_str()),
+            "finding at {}",
+            f.start
+        );
+    }
+    assert!(quoted_commas > 100, "{quoted_commas}");
+}

@@ -361,6 +361,32 @@ pub fn findings_in(
         .collect()
 }
 
+/// The start of the line holding byte `at` of `block` (no earlier than `from`, a line start) and its CSV
+/// column, in one backward pass over the line's newline, commas and quotes: a comma separates fields when
+/// an even number of quotes comes before it on the line, that is when the quotes between it and `at` have
+/// the parity of all the quotes before `at`.
+fn csv_line_and_column(
+    block: &[u8],
+    from: usize,
+    at: usize,
+    layout: &mut Layout,
+) -> (usize, Option<usize>) {
+    let mut ls = from;
+    let mut quotes_after = 0usize;
+    let mut commas = [0usize; 2];
+    for k in memchr::memrchr3_iter(b'\n', b',', b'"', &block[from..at]) {
+        match block[from + k] {
+            b'\n' => {
+                ls = from + k + 1;
+                break;
+            }
+            b'"' => quotes_after += 1,
+            _ => commas[quotes_after & 1] += 1,
+        }
+    }
+    (ls, Some(layout.csv_column(commas[quotes_after & 1])))
+}
+
 /// Bytes of a block scanned at a time (cut after a line end), so that the per-finding work (line start,
 /// column, context words) reads text still in the core's cache.
 const PIECE: usize = 128 << 10;
@@ -400,8 +426,12 @@ fn block_findings(block: &[u8], layout: &mut Layout, min: f64) -> Vec<(Finding, 
             if f.start < last_end {
                 continue;
             }
-            let ls = memchr::memrchr(b'\n', &block[pos..f.start]).map_or(pos, |k| pos + k + 1);
-            let column = layout.column_at(&block[ls..], f.start - ls);
+            let (ls, column) = if layout.kind == LayoutKind::Csv {
+                csv_line_and_column(block, pos, f.start, layout)
+            } else {
+                let ls = memchr::memrchr(b'\n', &block[pos..f.start]).map_or(pos, |k| pos + k + 1);
+                (ls, layout.column_at(&block[ls..], f.start - ls))
+            };
             let from = f.start.saturating_sub(48).max(ls);
             let mask = column
                 .and_then(|c| layout.masks.get(c).copied())
