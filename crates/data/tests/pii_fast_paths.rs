@@ -262,3 +262,75 @@ fn csv_columns_match_a_forward_count() {
     }
     assert!(quoted_commas > 100, "{quoted_commas}");
 }
+
+/// JSON keys as found before (a byte at a time backwards from the finding to a `:` after a quoted key),
+/// for the findings `findings_in` reports on JSONL lines with several keys and values holding `:`.
+#[test]
+fn jsonl_keys_match_a_backward_byte_search() {
+    let mut seed = 0x1234_5678_9abc_def1u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let keys = ["id", "note", "contact", "ip", "x y", "card_no"];
+    let mut text = Vec::new();
+    for _ in 0..20_000 {
+        text.extend_from_slice(b"{");
+        for f in 0..(next() % 4 + 1) {
+            if f > 0 {
+                text.extend_from_slice(b", ");
+            }
+            let key = keys[(next() % keys.len() as u64) as usize];
+            let spaces = " ".repeat((next() % 3) as usize);
+            text.extend_from_slice(format!("\"{key}\":{spaces}\"").as_bytes());
+            let parts: Vec<_> = (0..next() % 4)
+                .map(|_| {
+                    let r = next();
+                    (
+                        (r % 1000) as usize,
+                        ((r >> 12) % 100) as usize,
+                        (r >> 40) % 5 == 0,
+                    )
+                })
+                .collect();
+            let value: Vec<u8> = text_of(&parts)
+                .into_iter()
+                .filter(|&c| c != b'\n' && c != b'"')
+                .collect();
+            text.extend_from_slice(&value);
+            text.extend_from_slice(b"\"");
+        }
+        text.extend_from_slice(b"}\n");
+    }
+    let found = pii::findings_in(&text, None, true, 0.0);
+    assert!(found.len() > 1000, "{}", found.len());
+    for (f, column) in found {
+        let ls = text[..f.start]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |k| k + 1);
+        let before = &text[ls..f.start];
+        let mut want = None;
+        let mut k = before.len();
+        while k > 0 {
+            k -= 1;
+            if before[k] == b':' {
+                let mut q = k;
+                while q > 0 && before[q - 1] == b' ' {
+                    q -= 1;
+                }
+                if q > 0 && before[q - 1] == b'"' {
+                    let key_end = q - 1;
+                    want = before[..key_end]
+                        .iter()
+                        .rposition(|&c| c == b'"')
+                        .map(|s| String::from_utf8_lossy(&before[s + 1..key_end]).into_owned());
+                    break;
+                }
+            }
+        }
+        assert_eq!(column, want, "finding at {}", f.start);
+    }
+}

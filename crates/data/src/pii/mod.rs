@@ -116,6 +116,8 @@ struct Layout {
     names: Vec<String>,
     masks: Vec<u16>,
     index: HashMap<String, usize>,
+    /// The JSON key interned last, as bytes, and its column (keys repeat from line to line).
+    last_key: Option<(Vec<u8>, usize)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -138,6 +140,7 @@ impl Layout {
             names,
             masks,
             index,
+            last_key: None,
         }
     }
 
@@ -179,19 +182,24 @@ impl Layout {
             }
             LayoutKind::Jsonl => {
                 let before = &line[..at];
-                let mut k = before.len();
-                while k > 0 {
-                    k -= 1;
-                    if before[k] == b':' {
-                        let mut q = k;
-                        while q > 0 && before[q - 1] == b' ' {
-                            q -= 1;
+                // The nearest `:` after a quoted key (spaces allowed between).
+                for k in memchr::memrchr_iter(b':', before) {
+                    let mut q = k;
+                    while q > 0 && before[q - 1] == b' ' {
+                        q -= 1;
+                    }
+                    if q > 0 && before[q - 1] == b'"' {
+                        let key_end = q - 1;
+                        let key_start = memchr::memrchr(b'"', &before[..key_end])? + 1;
+                        let key = &before[key_start..key_end];
+                        if let Some((last, i)) = &self.last_key
+                            && last.as_slice() == key
+                        {
+                            return Some(*i);
                         }
-                        if q > 0 && before[q - 1] == b'"' {
-                            let key_end = q - 1;
-                            let key_start = memchr::memrchr(b'"', &before[..key_end])? + 1;
-                            return Some(self.intern(&before[key_start..key_end]));
-                        }
+                        let i = self.intern(key);
+                        self.last_key = Some((key.to_vec(), i));
+                        return Some(i);
                     }
                 }
                 None
