@@ -216,12 +216,31 @@ fn any_trigger32(b: &[u8; 32]) -> bool {
         != 0
 }
 
+/// The high bit of each byte of `x` that is a [`trigger`]: a byte b < 0x80 with 0x2f < b < 0x60 (Hacker's
+/// Delight "has between", exact per byte: no carry or borrow crosses a byte).
+#[inline]
+fn trigger_bytes8(x: u64) -> u64 {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let low7 = x & !HI;
+    (LO * (127 + 0x60)).wrapping_sub(low7) & !x & (low7 + LO * (127 - 0x2f)) & HI
+}
+
 /// The first trigger byte at or after `i`, or `text.len()`: 32 bytes at a time while none is there, then
 /// eight at a time to find which.
 #[inline]
 fn next_trigger(text: &[u8], mut i: usize) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
+    // The next eight bytes first: in trigger-dense text (logs, capitalised prose) the trigger is usually
+    // there, and the 32-byte test would only add work.
+    if let Some(w) = text.get(i..i + 8) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(w);
+        let between = trigger_bytes8(u64::from_le_bytes(b));
+        if between != 0 {
+            return i + (between.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
     while let Some(chunk) = text.get(i..i + 32) {
         let mut b = [0u8; 32];
         b.copy_from_slice(chunk);
@@ -233,10 +252,7 @@ fn next_trigger(text: &[u8], mut i: usize) -> usize {
     while i + 8 <= text.len() {
         let mut b = [0u8; 8];
         b.copy_from_slice(&text[i..i + 8]);
-        let x = u64::from_le_bytes(b);
-        // A byte b < 0x80 with 0x2f < b < 0x60 sets its high bit (Hacker's Delight "has between").
-        let low7 = x & !HI;
-        let between = (LO * (127 + 0x60)).wrapping_sub(low7) & !x & (low7 + LO * (127 - 0x2f)) & HI;
+        let between = trigger_bytes8(u64::from_le_bytes(b));
         if between != 0 {
             return i + (between.trailing_zeros() / 8) as usize;
         }
@@ -302,12 +318,20 @@ pub(crate) fn scan_lines(text: &[u8], out: &mut Vec<Finding>) {
         // nothing: every digit-led entity has 7+ digits or separators, see `word_digit`).
         if is(text[ws], D) && (ws == 0 || !matches!(text[ws - 1], b'+' | b'(' | b':')) {
             let mut k = ws + 1;
-            while k < n && k - ws < 9 && is(text[k], D) {
+            while k < n && is(text[k], D) {
                 k += 1;
             }
-            if k - ws < 9 && field_end(text.get(k)) {
+            let next = text.get(k);
+            if k - ws < 9 && field_end(next) {
                 i = k;
                 done = k;
+                continue;
+            }
+            if next.is_none_or(|&c| c != b':' && !is(c, W)) {
+                // The word is these digits and no IPv6 start: what `word` would do, without finding
+                // its end again.
+                i = word_digit(text, ws, k, out).unwrap_or(k).max(ws + 1);
+                done = i;
                 continue;
             }
         }
