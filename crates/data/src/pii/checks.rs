@@ -108,6 +108,62 @@ pub fn iban_mod97(iban: &[u8]) -> bool {
     if iban.len() < 5 {
         return false;
     }
+    // The remainder is taken only when the accumulator could overflow on the next step (it stays below
+    // 2^56, and one step multiplies by at most 100 and adds at most 35): the same value as reducing at
+    // every digit, with a division every seven or so characters instead of one each.
+    let mut r: u64 = 0;
+    for &c in iban[4..].iter().chain(&iban[..4]) {
+        let v = match c {
+            b'0'..=b'9' => u64::from(c - b'0'),
+            b'A'..=b'Z' => u64::from(c - b'A') + 10,
+            _ => return false,
+        };
+        if r >= 1 << 56 {
+            r %= 97;
+        }
+        r = if v >= 10 { r * 100 + v } else { r * 10 + v };
+    }
+    r % 97 == 1
+}
+
+/// [`base58check`] one character at a time (the reference the tests compare it with).
+#[cfg(test)]
+fn base58check_plain(s: &[u8]) -> bool {
+    let mut limbs = [0u64; 7];
+    for &c in s {
+        let v = if c < 128 { BASE58[c as usize] } else { 0xff };
+        if v == 0xff {
+            return false;
+        }
+        let mut carry = u64::from(v);
+        for l in limbs.iter_mut().rev() {
+            carry += *l * 58;
+            *l = carry & 0xffff_ffff;
+            carry >>= 32;
+        }
+        if carry != 0 || limbs[0] > 0xff {
+            return false;
+        }
+    }
+    let mut bytes = [0u8; 28];
+    for (k, l) in limbs.iter().enumerate() {
+        bytes[k * 4..k * 4 + 4].copy_from_slice(&(*l as u32).to_be_bytes());
+    }
+    let full = &bytes[3..];
+    let ones = s.iter().take_while(|&&c| c == b'1').count();
+    let zeros = full.iter().take_while(|&&b| b == 0).count();
+    if ones != zeros || !(full[0] == 0 || full[0] == 5) {
+        return false;
+    }
+    sha256d(&full[..21])[..4] == full[21..]
+}
+
+/// The mod-97 check reducing at every character (the reference the tests compare [`iban_mod97`] with).
+#[cfg(test)]
+fn iban_mod97_plain(iban: &[u8]) -> bool {
+    if iban.len() < 5 {
+        return false;
+    }
     let mut r: u32 = 0;
     for &c in iban[4..].iter().chain(&iban[..4]) {
         let v = match c {
@@ -160,16 +216,24 @@ static BASE58: [u8; 128] = base58_table();
 
 /// Base58Check for Bitcoin P2PKH (`1…`) and P2SH (`3…`) addresses.
 pub fn base58check(s: &[u8]) -> bool {
-    // The 25-byte value as seven 32-bit limbs (28 bytes), most significant first.
+    // The 25-byte value as seven 32-bit limbs (28 bytes), most significant first, four characters per
+    // step: multiply by 58^k and add their value (a limb times 58^4 plus the carry stays below 2^57). The
+    // value only grows, so checking the 25-byte bound after each step rejects what checking after each
+    // character would, and it cannot wrap in between (25 bytes times 58^4 fits in the 28).
     let mut limbs = [0u64; 7];
-    for &c in s {
-        let v = if c < 128 { BASE58[c as usize] } else { 0xff };
-        if v == 0xff {
-            return false;
+    for group in s.chunks(4) {
+        let (mut mul, mut add) = (1u64, 0u64);
+        for &c in group {
+            let v = if c < 128 { BASE58[c as usize] } else { 0xff };
+            if v == 0xff {
+                return false;
+            }
+            mul *= 58;
+            add = add * 58 + u64::from(v);
         }
-        let mut carry = u64::from(v);
+        let mut carry = add;
         for l in limbs.iter_mut().rev() {
-            carry += *l * 58;
+            carry += *l * mul;
             *l = carry & 0xffff_ffff;
             carry >>= 32;
         }
@@ -378,8 +442,51 @@ pub const CALLING_CODES: &[&[u8]] = &[
     b"31", b"52", b"27", b"65", b"46", b"41", b"43", b"48", b"32", b"45", b"47", b"1", b"7",
 ];
 
-/// Dotted-quad IPv4 with optional /prefix (no leading zeros, as Python's `ipaddress`).
+/// Dotted-quad IPv4 with optional /prefix (no leading zeros, as Python's `ipaddress`). One pass over the
+/// address: four parts of one to three digits, no leading zero, each at most 255.
 pub fn ipv4(s: &[u8]) -> bool {
+    let (addr, prefix) = match s.iter().position(|&c| c == b'/') {
+        Some(p) => (&s[..p], Some(&s[p + 1..])),
+        None => (s, None),
+    };
+    let mut parts = 0;
+    let (mut len, mut value, mut lead_zero) = (0usize, 0u32, false);
+    for &c in addr.iter().chain(std::iter::once(&b'.')) {
+        if c == b'.' {
+            if len == 0 || len > 3 || (len > 1 && lead_zero) || value > 255 {
+                return false;
+            }
+            parts += 1;
+            (len, value) = (0, 0);
+        } else if c.is_ascii_digit() {
+            if len == 0 {
+                lead_zero = c == b'0';
+            }
+            len += 1;
+            if len <= 3 {
+                value = value * 10 + u32::from(c - b'0');
+            }
+        } else {
+            return false;
+        }
+    }
+    if parts != 4 {
+        return false;
+    }
+    match prefix {
+        None => true,
+        Some(p) => {
+            !p.is_empty()
+                && p.len() <= 2
+                && p.iter().all(u8::is_ascii_digit)
+                && p.iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0')) <= 32
+        }
+    }
+}
+
+/// [`ipv4`] by splitting (the reference the tests compare it with).
+#[cfg(test)]
+fn ipv4_plain(s: &[u8]) -> bool {
     let (addr, prefix) = match s.iter().position(|&c| c == b'/') {
         Some(p) => (&s[..p], Some(&s[p + 1..])),
         None => (s, None),
@@ -507,5 +614,93 @@ mod tests {
         // RFC 4231 test case 2.
         let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
         assert_eq!(mac[..4], [0x5b, 0xdc, 0xc1, 0x46]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn iban_mod97_matches_the_digit_by_digit_reduction(s in "[A-Z0-9]{0,40}|[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}") {
+            proptest::prop_assert_eq!(iban_mod97(s.as_bytes()), iban_mod97_plain(s.as_bytes()));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn base58check_matches_the_character_by_character_form(
+            s in "[1-9A-HJ-NP-Za-km-z]{0,40}|1[1-9A-HJ-NP-Za-km-z]{25,34}|[0-9A-Za-z]{20,36}"
+        ) {
+            proptest::prop_assert_eq!(base58check(s.as_bytes()), base58check_plain(s.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn base58check_matches_on_valid_and_overlong_addresses() {
+        for s in [
+            "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+            "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+            "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3",
+            "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+            "111111111111111111111111111111111111",
+            "1111111111111111111114oLvT2",
+        ] {
+            assert_eq!(
+                base58check(s.as_bytes()),
+                base58check_plain(s.as_bytes()),
+                "{s}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ipv4_matches_the_splitting_form(s in "[0-9./]{0,20}|([0-9]{1,4}\\.){2,4}[0-9]{1,4}(/[0-9]{1,3})?|[0-9a-f.:/]{0,16}") {
+            proptest::prop_assert_eq!(ipv4(s.as_bytes()), ipv4_plain(s.as_bytes()), "{}", s);
+        }
+    }
+
+    #[test]
+    fn ipv4_matches_on_edge_cases() {
+        for s in [
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            ".1.2.3",
+            "1.2.3.",
+            "1.2.3.4/",
+            "1.2.3.4/32",
+            "1.2.3.4/33",
+            "1.2.3.4/024",
+            "1.2.3.4/1/2",
+            "1000.1.1.1",
+            "",
+            "/",
+            "1.2.3.4a",
+            "00.1.2.3",
+            "0.1.2.3",
+        ] {
+            assert_eq!(ipv4(s.as_bytes()), ipv4_plain(s.as_bytes()), "{s}");
+        }
+    }
+
+    #[test]
+    fn iban_mod97_matches_on_long_and_valid_inputs() {
+        // Long all-letter and all-digit strings make the accumulator cross the reduction threshold.
+        for s in [
+            "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ",
+            "9999999999999999999999999999999999",
+            "GB82WEST12345698765432",
+            "DE89370400440532013000",
+            "MT84MALT011000012345MTLCAST001S",
+        ] {
+            assert_eq!(
+                iban_mod97(s.as_bytes()),
+                iban_mod97_plain(s.as_bytes()),
+                "{s}"
+            );
+        }
+        assert!(iban_mod97(b"MT84MALT011000012345MTLCAST001S"));
     }
 }

@@ -116,6 +116,8 @@ struct Layout {
     names: Vec<String>,
     masks: Vec<u16>,
     index: HashMap<String, usize>,
+    /// The JSON key interned last, as bytes, and its column (keys repeat from line to line).
+    last_key: Option<(Vec<u8>, usize)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -138,6 +140,7 @@ impl Layout {
             names,
             masks,
             index,
+            last_key: None,
         }
     }
 
@@ -179,19 +182,24 @@ impl Layout {
             }
             LayoutKind::Jsonl => {
                 let before = &line[..at];
-                let mut k = before.len();
-                while k > 0 {
-                    k -= 1;
-                    if before[k] == b':' {
-                        let mut q = k;
-                        while q > 0 && before[q - 1] == b' ' {
-                            q -= 1;
+                // The nearest `:` after a quoted key (spaces allowed between).
+                for k in memchr::memrchr_iter(b':', before) {
+                    let mut q = k;
+                    while q > 0 && before[q - 1] == b' ' {
+                        q -= 1;
+                    }
+                    if q > 0 && before[q - 1] == b'"' {
+                        let key_end = q - 1;
+                        let key_start = memchr::memrchr(b'"', &before[..key_end])? + 1;
+                        let key = &before[key_start..key_end];
+                        if let Some((last, i)) = &self.last_key
+                            && last.as_slice() == key
+                        {
+                            return Some(*i);
                         }
-                        if q > 0 && before[q - 1] == b'"' {
-                            let key_end = q - 1;
-                            let key_start = memchr::memrchr(b'"', &before[..key_end])? + 1;
-                            return Some(self.intern(&before[key_start..key_end]));
-                        }
+                        let i = self.intern(key);
+                        self.last_key = Some((key.to_vec(), i));
+                        return Some(i);
                     }
                 }
                 None
@@ -241,16 +249,68 @@ impl std::hash::Hasher for QuickHasher {
 }
 
 type GroupKey = (usize, Option<usize>, Entity);
-type Groups = HashMap<GroupKey, FindingGroup, std::hash::BuildHasherDefault<QuickHasher>>;
+type Groups = HashMap<GroupKey, usize, std::hash::BuildHasherDefault<QuickHasher>>;
+
+/// Columns whose groups of the current file are found by direct indexing instead of through the map.
+const DIRECT_COLUMNS: usize = 64;
 
 /// Accumulates groups while files are scanned.
 struct Acc<'o> {
     opts: &'o ScanOptions,
-    groups: Groups,
+    /// Every group, in the order first seen; `index` maps a key to its place.
+    groups: Vec<FindingGroup>,
+    index: Groups,
+    /// For the file `direct_file`: place + 1 of the group of (column + 1, entity), 0 when there is none yet
+    /// (slot 0 holds findings without a column), for the first [`DIRECT_COLUMNS`] columns.
+    direct: Vec<[u32; 10]>,
+    direct_file: usize,
     locations: Vec<Location>,
 }
 
 impl Acc<'_> {
+    fn new(opts: &ScanOptions) -> Acc<'_> {
+        Acc {
+            opts,
+            groups: Vec::new(),
+            index: Groups::default(),
+            direct: vec![[0; 10]; DIRECT_COLUMNS + 1],
+            direct_file: 0,
+            locations: Vec::new(),
+        }
+    }
+
+    /// The place of the group of `key`, created (named `file` and `column`) when it is new.
+    fn group(&mut self, key: GroupKey, file: &str, column: Option<&str>) -> usize {
+        let slot = key.1.map_or(0, |c| c + 1);
+        let direct = slot <= DIRECT_COLUMNS;
+        if direct {
+            if self.direct_file != key.0 {
+                self.direct.iter_mut().for_each(|d| *d = [0; 10]);
+                self.direct_file = key.0;
+            }
+            let at = self.direct[slot][key.2 as usize];
+            if at > 0 {
+                return at as usize - 1;
+            }
+        }
+        let next = self.groups.len();
+        let at = *self.index.entry(key).or_insert(next);
+        if at == next {
+            self.groups.push(FindingGroup {
+                file: file.to_owned(),
+                column: column.map(str::to_owned),
+                entity: key.2,
+                count: 0,
+                max_confidence: 0.0,
+                examples: Vec::new(),
+            });
+        }
+        if direct && let Ok(v) = u32::try_from(at + 1) {
+            self.direct[slot][key.2 as usize] = v;
+        }
+        at
+    }
+
     /// Count a finding; `line` is asked for only while examples or locations are still wanted.
     fn add(
         &mut self,
@@ -261,14 +321,8 @@ impl Acc<'_> {
         value: &[u8],
         line: impl FnOnce() -> u64,
     ) {
-        let g = self.groups.entry(key).or_insert_with(|| FindingGroup {
-            file: file.to_owned(),
-            column: column.map(str::to_owned),
-            entity: f.entity,
-            count: 0,
-            max_confidence: 0.0,
-            examples: Vec::new(),
-        });
+        let at = self.group(key, file, column);
+        let g = &mut self.groups[at];
         g.count += 1;
         g.max_confidence = g.max_confidence.max(f.score);
         let example = g.examples.len() < self.opts.max_examples;
@@ -315,29 +369,89 @@ pub fn findings_in(
         .collect()
 }
 
+/// The start of the line holding byte `at` of `block` (no earlier than `from`, a line start) and its CSV
+/// column, in one backward pass over the line's newline, commas and quotes: a comma separates fields when
+/// an even number of quotes comes before it on the line, that is when the quotes between it and `at` have
+/// the parity of all the quotes before `at`.
+fn csv_line_and_column(
+    block: &[u8],
+    from: usize,
+    at: usize,
+    layout: &mut Layout,
+) -> (usize, Option<usize>) {
+    let mut ls = from;
+    let mut quotes_after = 0usize;
+    let mut commas = [0usize; 2];
+    for k in memchr::memrchr3_iter(b'\n', b',', b'"', &block[from..at]) {
+        match block[from + k] {
+            b'\n' => {
+                ls = from + k + 1;
+                break;
+            }
+            b'"' => quotes_after += 1,
+            _ => commas[quotes_after & 1] += 1,
+        }
+    }
+    (ls, Some(layout.csv_column(commas[quotes_after & 1])))
+}
+
+/// Bytes of a block scanned at a time (cut after a line end), so that the per-finding work (line start,
+/// column, context words) reads text still in the core's cache.
+const PIECE: usize = 128 << 10;
+
 fn block_findings(block: &[u8], layout: &mut Layout, min: f64) -> Vec<(Finding, Option<usize>)> {
+    // Private-key blocks span lines: found over the whole block, each handled with its starting piece.
+    let mut keys = Vec::new();
+    scan::private_keys(block, &mut keys);
+    let mut keys = keys.into_iter().peekable();
     let mut raw = Vec::new();
-    scan::scan(block, &mut raw);
-    // A stable sort: the passes each emit in order, and the merge of those runs is linear.
-    raw.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
-    let mut out = Vec::with_capacity(raw.len());
+    let mut out = Vec::new();
     let mut last_end = 0;
-    for mut f in raw {
-        if f.start < last_end {
-            continue;
+    let mut pos = 0;
+    while pos < block.len() {
+        let cut = if block.len() - pos <= PIECE {
+            block.len()
+        } else {
+            let at = pos + PIECE;
+            match memchr::memrchr(b'\n', &block[pos..at]) {
+                Some(k) => pos + k + 1,
+                None => memchr::memchr(b'\n', &block[at..]).map_or(block.len(), |k| at + k + 1),
+            }
+        };
+        raw.clear();
+        scan::scan_lines(&block[pos..cut], &mut raw);
+        for f in &mut raw {
+            f.start += pos;
+            f.end += pos;
         }
-        let ls = memchr::memrchr(b'\n', &block[..f.start]).map_or(0, |k| k + 1);
-        let column = layout.column_at(&block[ls..], f.start - ls);
-        let from = f.start.saturating_sub(48).max(ls);
-        let mask = column
-            .and_then(|c| layout.masks.get(c).copied())
-            .unwrap_or(0);
-        let start = f.start;
-        scan::boost(&mut f, &block[from..start], mask);
-        if f.score >= min {
-            last_end = f.end;
-            out.push((f, column));
+        while let Some(k) = keys.next_if(|k| k.start < cut) {
+            raw.push(k);
         }
+        // A stable sort: the passes each emit nearly in order, and the merge of those runs is linear.
+        raw.sort_by_key(|f| (f.start, std::cmp::Reverse(f.end)));
+        for &f in &raw {
+            let mut f = f;
+            if f.start < last_end {
+                continue;
+            }
+            let (ls, column) = if layout.kind == LayoutKind::Csv {
+                csv_line_and_column(block, pos, f.start, layout)
+            } else {
+                let ls = memchr::memrchr(b'\n', &block[pos..f.start]).map_or(pos, |k| pos + k + 1);
+                (ls, layout.column_at(&block[ls..], f.start - ls))
+            };
+            let from = f.start.saturating_sub(48).max(ls);
+            let mask = column
+                .and_then(|c| layout.masks.get(c).copied())
+                .unwrap_or(0);
+            let start = f.start;
+            scan::boost(&mut f, &block[from..start], mask);
+            if f.score >= min {
+                last_end = f.end;
+                out.push((f, column));
+            }
+        }
+        pos = cut;
     }
     out
 }
@@ -504,11 +618,7 @@ pub fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> Result<PiiReport> {
             files.push(p.clone());
         }
     }
-    let mut acc = Acc {
-        opts,
-        groups: Groups::default(),
-        locations: Vec::new(),
-    };
+    let mut acc = Acc::new(opts);
     let mut scanned = Vec::new();
     for (no, f) in files.iter().enumerate() {
         let s = if Format::of(f) == Some(Format::Parquet) {
@@ -520,7 +630,13 @@ pub fn scan_paths(paths: &[PathBuf], opts: &ScanOptions) -> Result<PiiReport> {
         };
         scanned.push(s);
     }
-    let mut keyed: Vec<(GroupKey, FindingGroup)> = acc.groups.into_iter().collect();
+    // The map's order (as when it held the groups themselves), then sorted by file, column name and entity.
+    let mut slots: Vec<Option<FindingGroup>> = acc.groups.into_iter().map(Some).collect();
+    let mut keyed: Vec<(GroupKey, FindingGroup)> = acc
+        .index
+        .into_iter()
+        .filter_map(|(k, at)| slots.get_mut(at).and_then(Option::take).map(|g| (k, g)))
+        .collect();
     keyed.sort_by(|a, b| (a.0.0, &a.1.column, a.0.2).cmp(&(b.0.0, &b.1.column, b.0.2)));
     let findings: Vec<FindingGroup> = keyed.into_iter().map(|(_, g)| g).collect();
     let mut by_entity = BTreeMap::new();
