@@ -26,6 +26,23 @@ struct Case {
     expected: Expected,
 }
 
+impl Case {
+    /// The case's window: exactly one of `at` and `period`.
+    fn window(&self) -> Result<Window, String> {
+        match (self.input.at, &self.input.period) {
+            (Some(at), None) => Ok(Window::At { at }),
+            (None, Some(p)) => Ok(Window::Period {
+                from: p.from,
+                to: p.to,
+            }),
+            _ => Err(format!(
+                "case `{}` needs exactly one of `at` and `period`",
+                self.note
+            )),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CaseInput {
@@ -89,19 +106,7 @@ pub fn compare_compiled(
     let rego = ControlEngine::builtin_rego(control)?;
     let mut differences = Vec::new();
     for case in cases {
-        let window = match (case.input.at, case.input.period) {
-            (Some(at), None) => Window::At { at },
-            (None, Some(p)) => Window::Period {
-                from: p.from,
-                to: p.to,
-            },
-            _ => {
-                return Err(bad(format!(
-                    "case `{}` needs one of `at` and `period`",
-                    case.note
-                )));
-            }
-        };
+        let window = case.window().map_err(bad)?;
         let scope = case.input.scope.unwrap_or_default();
         let mut inputs = vec![("as written".to_owned(), case.input.evidence.clone())];
         if variants {
@@ -181,19 +186,7 @@ pub fn run_cases(
     let engine = ControlEngine::with_policy(control, path, rego)?;
     let mut out = Vec::new();
     for case in cases {
-        let window = match (case.input.at, case.input.period) {
-            (Some(at), None) => Window::At { at },
-            (None, Some(p)) => Window::Period {
-                from: p.from,
-                to: p.to,
-            },
-            _ => {
-                return Err(bad(format!(
-                    "case `{}` needs exactly one of `at` and `period`",
-                    case.note
-                )));
-            }
-        };
+        let window = case.window().map_err(bad)?;
         let scope = case.input.scope.unwrap_or_default();
         let evidence = EvidenceSet::new(case.input.evidence);
         let result = engine.evaluate(&evidence, &scope, window)?;
