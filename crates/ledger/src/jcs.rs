@@ -361,6 +361,18 @@ impl<'a> Checker<'a> {
         if again != token {
             return bad(self);
         }
+        // A plain integer that fits 64 bits is read as that integer, not as a double: it is canonical only
+        // if a double holds it exactly, as `write_number` requires (118034596121472770 prints like the
+        // double nearest it, but is not that double).
+        if plain {
+            let digits = std::str::from_utf8(&token[int_start - start..]).ok();
+            if let Some(u) = digits.and_then(|d| d.parse::<u64>().ok())
+                && u > MAX_EXACT_INTEGER
+                && !exact_double(u)
+            {
+                return bad(self);
+            }
+        }
         Ok(())
     }
 }

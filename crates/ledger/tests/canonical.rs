@@ -192,6 +192,33 @@ fn bytes_that_are_not_canonical_json_are_refused() {
     assert!(err.reason.contains("byte 7"), "{}", err.reason);
 }
 
+/// Found by `only_canonical_text_is_accepted`: an integer above 2^53 that prints like the double nearest
+/// it is still an integer to a JSON reader, and not one a double holds exactly.
+#[test]
+fn large_integers_are_canonical_only_when_a_double_holds_them() {
+    for text in [
+        "118034596121472770",
+        "-118034596121472770",
+        "9007199254740993",
+    ] {
+        assert!(
+            CanonicalJson::from_bytes(text.as_bytes().to_vec()).is_err(),
+            "{text} accepted"
+        );
+        let parsed: Value = serde_json::from_str(text).expect("json");
+        assert!(jcs::to_vec(&parsed).is_err(), "{text} canonicalised");
+    }
+    for text in ["9007199254740992", "9007199254740994", "-9007199254740994"] {
+        let parsed: Value = serde_json::from_str(text).expect("json");
+        let canonical = jcs::to_vec(&parsed).expect("jcs");
+        assert_eq!(canonical, text.as_bytes());
+        assert!(
+            CanonicalJson::from_bytes(canonical).is_ok(),
+            "{text} refused"
+        );
+    }
+}
+
 fn arb_json() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
