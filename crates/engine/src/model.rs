@@ -87,16 +87,7 @@ impl From<StoredItem> for Item {
 
 impl From<&StoredItem> for Item {
     fn from(stored: &StoredItem) -> Item {
-        let e = &stored.evidence;
-        Item {
-            index: stored.index,
-            kind: e.kind.as_str().to_owned(),
-            subject: e.subject.clone(),
-            locator: e.source.locator.clone(),
-            observed_at: e.observed_at,
-            expires_at: e.expires_at,
-            payload: e.payload.clone(),
-        }
+        Item::from(stored.clone())
     }
 }
 

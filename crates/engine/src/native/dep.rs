@@ -123,13 +123,10 @@ pub(crate) fn dep01(input: &Input<'_>) -> Result<Vec<Occurrence>, String> {
                         text(reporter)
                     ));
                 }
-                if !issues.is_empty() {
-                    let Some(k) = field(tp, "key") else {
-                        continue;
-                    };
-                    for m in issues {
-                        problems.push(format!("ticket {} {m}", text(k)));
-                    }
+                // Always a string: tickets are indexed by it.
+                let key = field(tp, "key").map(text).unwrap_or_default();
+                for m in issues {
+                    problems.push(format!("ticket {key} {m}"));
                 }
                 for p in &prs {
                     let pp = &p.payload;

@@ -61,12 +61,12 @@ pub(crate) fn trn01(input: &Input<'_>) -> Result<Vec<Occurrence>, String> {
                 prefix(sha, 12)
             ));
         }
-        let source = string("upper", object_get(p, "source_type", &job)?)?.to_uppercase();
+        let source_type = string("upper", object_get(p, "source_type", &job)?)?;
+        let source = source_type.to_uppercase();
         if source == "NOTEBOOK" || source == "LOCAL" {
-            let lower = string("lower", field(p, "source_type").unwrap_or(&Value::Null))?;
             problems.push(format!(
                 "it ran from a {}, not the pipeline",
-                lower.to_lowercase()
+                source_type.to_lowercase()
             ));
         }
         if count(object_get(p, "params", &no_params)?)? == 0 {
