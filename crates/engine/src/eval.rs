@@ -54,7 +54,7 @@ pub struct ControlEngine {
 impl ControlEngine {
     /// The control with its built-in Rego test (none for controls without one).
     ///
-    /// Controls with a compiled test (`native::COMPILED`) run it instead of their Rego module, which
+    /// Controls with a compiled test (`native::test`) run it instead of their Rego module, which
     /// gives the same results (`tests/native.rs` holds the two to that) in a fraction of the time.
     pub fn builtin(control: &Control) -> Result<ControlEngine, EngineError> {
         match (builtin_policy(&control.id), native::test(&control.id)) {
