@@ -5,9 +5,12 @@
 //!   `\u00xx` lowercase), everything else written as UTF-8;
 //! * numbers formatted as ECMAScript `Number.prototype.toString` formats an IEEE 754 double.
 //!
-//! Integers are accepted only when a double represents them exactly (every |n| ≤ 2^53, and larger ones such as
-//! 2^53 + 2 that happen to be doubles, printed as the double); other integers would be silently rounded by
-//! every JCS implementation, so they are refused and should be sent as strings.
+//! JCS numbers are doubles. An integer of magnitude above 2^53 is accepted only when the double nearest it
+//! prints as the integer's own digits (118034596121472770 does; 9007199254740993 would print as
+//! 9007199254740992, and 2^60 = 1152921504606846976 as 1152921504606847000). Canonicalising never changes
+//! the digits of an integer: one it would change is refused and should be sent as a string. This rule is
+//! also what makes the canonical text of any double read back (as the integer serde_json takes it for) to
+//! the same bytes.
 
 use std::cmp::Ordering;
 
@@ -361,18 +364,9 @@ impl<'a> Checker<'a> {
         if again != token {
             return bad(self);
         }
-        // A plain integer that fits 64 bits is read as that integer, not as a double: it is canonical only
-        // if a double holds it exactly, as `write_number` requires (118034596121472770 prints like the
-        // double nearest it, but is not that double).
-        if plain {
-            let digits = std::str::from_utf8(&token[int_start - start..]).ok();
-            if let Some(u) = digits.and_then(|d| d.parse::<u64>().ok())
-                && u > MAX_EXACT_INTEGER
-                && !exact_double(u)
-            {
-                return bad(self);
-            }
-        }
+        // A plain integer that fits 64 bits is read back as that integer, not as a double; `write_number`
+        // accepts it exactly when the double nearest it prints as its digits, which the check above has
+        // just established (`u as f64` and decimal parsing both round to nearest, ties to even).
         Ok(())
     }
 }
@@ -459,29 +453,14 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 fn write_number(out: &mut Vec<u8>, n: &Number) -> Result<(), String> {
     if let Some(u) = n.as_u64() {
         if u > MAX_EXACT_INTEGER {
-            // A large integer that a double holds exactly (9007199254740994) is that double, and JCS prints
-            // doubles; that is also what the canonical text of such a double reads back as. Others would be
-            // rounded by every double-based reader.
-            if exact_double(u) {
-                write_f64(out, u as f64);
-                return Ok(());
-            }
-            return Err(format!(
-                "integer {u} is larger than 2^53 and not exactly a double, so it cannot be canonicalised exactly; send it as a string"
-            ));
+            return write_large_integer(out, false, u);
         }
         write_u64(out, u);
         return Ok(());
     }
     if let Some(i) = n.as_i64() {
         if i.unsigned_abs() > MAX_EXACT_INTEGER {
-            if exact_double(i.unsigned_abs()) {
-                write_f64(out, i as f64);
-                return Ok(());
-            }
-            return Err(format!(
-                "integer {i} is smaller than -2^53 and not exactly a double, so it cannot be canonicalised exactly; send it as a string"
-            ));
+            return write_large_integer(out, true, i.unsigned_abs());
         }
         if i < 0 {
             out.push(b'-');
@@ -498,10 +477,25 @@ fn write_number(out: &mut Vec<u8>, n: &Number) -> Result<(), String> {
     }
 }
 
-/// Whether a double holds `u` exactly.
-fn exact_double(u: u64) -> bool {
-    let f = u as f64;
-    f < 18_446_744_073_709_551_616.0 && f as u64 == u
+/// An integer of magnitude `u` > 2^53: JCS prints the double nearest it, which is canonical for it only if
+/// that text is the integer's own digits; otherwise canonicalising would silently change the number.
+fn write_large_integer(out: &mut Vec<u8>, negative: bool, u: u64) -> Result<(), String> {
+    let mut digits = Vec::with_capacity(21);
+    write_u64(&mut digits, u);
+    let mut printed = Vec::with_capacity(21);
+    write_f64(&mut printed, u as f64);
+    if printed != digits {
+        let sign = if negative { "-" } else { "" };
+        return Err(format!(
+            "integer {sign}{u} is beyond ±2^53 and the double nearest it prints as {sign}{}, so it cannot be canonicalised without changing it; send it as a string",
+            String::from_utf8_lossy(&printed)
+        ));
+    }
+    if negative {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits);
+    Ok(())
 }
 
 /// Decimal digits of an integer, without allocating.

@@ -192,14 +192,18 @@ fn bytes_that_are_not_canonical_json_are_refused() {
     assert!(err.reason.contains("byte 7"), "{}", err.reason);
 }
 
-/// Found by `only_canonical_text_is_accepted`: an integer above 2^53 that prints like the double nearest
-/// it is still an integer to a JSON reader, and not one a double holds exactly.
+/// Found by the property tests below: beyond 2^53 the integer and double readings of a text meet. An integer
+/// is canonical there exactly when the double nearest it prints as its digits.
 #[test]
-fn large_integers_are_canonical_only_when_a_double_holds_them() {
+fn large_integers_are_canonical_only_when_their_double_prints_as_their_digits() {
+    // The double nearest each of these prints differently (…992, 2^60 as …847000, …), so canonicalising
+    // would change the number: refused both as text and as a value.
     for text in [
-        "118034596121472770",
-        "-118034596121472770",
         "9007199254740993",
+        "-9007199254740993",
+        "1152921504606846976",
+        "-1152921504606846976",
+        "18446744073709551615",
     ] {
         assert!(
             CanonicalJson::from_bytes(text.as_bytes().to_vec()).is_err(),
@@ -208,7 +212,18 @@ fn large_integers_are_canonical_only_when_a_double_holds_them() {
         let parsed: Value = serde_json::from_str(text).expect("json");
         assert!(jcs::to_vec(&parsed).is_err(), "{text} canonicalised");
     }
-    for text in ["9007199254740992", "9007199254740994", "-9007199254740994"] {
+    // These print as themselves (118034596121472770 is not a double, but the double nearest it prints as
+    // its digits), so they are their own canonical form and read back to it.
+    for text in [
+        "9007199254740992",
+        "9007199254740994",
+        "-9007199254740994",
+        "118034596121472770",
+        "-118034596121472770",
+        "1152921504606847000",
+        "11528171658019981000",
+        "-11528171658019981000",
+    ] {
         let parsed: Value = serde_json::from_str(text).expect("json");
         let canonical = jcs::to_vec(&parsed).expect("jcs");
         assert_eq!(canonical, text.as_bytes());
@@ -217,6 +232,36 @@ fn large_integers_are_canonical_only_when_a_double_holds_them() {
             "{text} refused"
         );
     }
+    // The canonical text of a double beyond 2^53 reads back (as an integer, where it fits 64 bits) to the
+    // same bytes: found by `canonical_text_is_accepted` with -1.1528171658019981e19.
+    for f in [
+        -1.1528171658019981e19,
+        1.1528171658019981e19,
+        1.152921504606846976e18,
+        1.8446744073709552e19,
+        -9.223372036854775808e18,
+    ] {
+        let bytes = jcs::to_vec(&json!(f)).expect("jcs");
+        assert!(
+            CanonicalJson::from_bytes(bytes.clone()).is_ok(),
+            "{} refused",
+            String::from_utf8_lossy(&bytes)
+        );
+        let back: Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(jcs::to_vec(&back).expect("jcs"), bytes);
+    }
+}
+
+/// Doubles near and beyond 2^53, where integer and double readings of the same text meet.
+fn arb_large_number() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        (-(1i64 << 62)..(1i64 << 62)).prop_map(|n| json!(n.saturating_mul(4))),
+        any::<u64>().prop_map(|n| json!(n)),
+        (53i32..70, any::<f64>(), any::<bool>()).prop_map(|(e, m, neg)| {
+            let f = (1.0 + m.abs().fract()) * 2f64.powi(e);
+            json!(if neg { -f } else { f })
+        }),
+    ]
 }
 
 fn arb_json() -> impl Strategy<Value = Value> {
@@ -251,6 +296,18 @@ proptest! {
         if let Ok(bytes) = jcs::to_vec(&v) {
             let c = CanonicalJson::from_bytes(bytes.clone());
             prop_assert!(c.is_ok(), "{:?}: {:?}", String::from_utf8_lossy(&bytes), c.err());
+        }
+    }
+
+    #[test]
+    fn large_numbers_read_back_to_their_canonical_text(v in arb_large_number()) {
+        // Either the value is refused, or its canonical text is accepted and reads back to the same bytes.
+        if let Ok(bytes) = jcs::to_vec(&v) {
+            prop_assert!(CanonicalJson::from_bytes(bytes.clone()).is_ok(), "{}", String::from_utf8_lossy(&bytes));
+            let back: Value = serde_json::from_slice(&bytes).expect("json");
+            prop_assert_eq!(jcs::to_vec(&back).expect("jcs"), bytes);
+        } else {
+            prop_assert!(v.as_f64().is_none_or(|f| f.fract() == 0.0) && !v.is_f64());
         }
     }
 

@@ -59,9 +59,9 @@ fn jcs_refuses_inexact_integers_and_names_the_path() {
         jcs::to_vec(&ok).expect("ok"),
         b"[9007199254740992,-9007199254740992,0,-1]"
     );
-    // Beyond 2^53, an integer a double holds exactly is that double, printed as JCS prints it; the canonical
+    // Beyond 2^53, an integer whose nearest double prints as its digits is canonical as itself; the canonical
     // text of the double 9007199254740994.0 reads back as this integer, so canonicalising is a fixed point
-    // (found by the `jcs` fuzz target). 2^53 + 1 is no double and stays refused.
+    // (found by the `jcs` fuzz target). 2^53 + 1 prints as 2^53 and stays refused.
     for text in [
         "9007199254740994",
         "-9007199254740994",
