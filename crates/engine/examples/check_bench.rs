@@ -124,7 +124,7 @@ fn write_ledger(dir: &std::path::Path, n: u64, at: Timestamp) {
             },
             observed_at: i.observed_at,
             collected_at: at,
-            payload: i.payload,
+            payload: i.payload.into_value(),
             attachments: Vec::new(),
             expires_at: i.expires_at,
             note: None,

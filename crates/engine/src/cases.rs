@@ -162,7 +162,7 @@ fn payload_variants(items: &[Item]) -> Vec<(String, Vec<Item>)> {
             }
             for (what, p) in changed {
                 let mut list = items.to_vec();
-                list[k].payload = p;
+                list[k].payload = p.into();
                 out.push((format!("item #{}: {what}", item.index), list));
             }
         }

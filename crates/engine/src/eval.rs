@@ -120,6 +120,24 @@ impl ControlEngine {
         scope: &ScopeView,
         window: Window,
     ) -> Result<ControlResult, EngineError> {
+        let result = self.evaluate_read(evidence, scope, window);
+        // A stored payload that did not decode when the test read it was seen as `null`: the result (or the
+        // error that `null` caused) would rest on evidence the engine could not read.
+        match evidence.unreadable(self.control.evidence.iter().map(String::as_str)) {
+            Some((index, reason)) => Err(EngineError::Evidence {
+                index,
+                reason: reason.to_owned(),
+            }),
+            None => result,
+        }
+    }
+
+    fn evaluate_read(
+        &self,
+        evidence: &EvidenceSet,
+        scope: &ScopeView,
+        window: Window,
+    ) -> Result<ControlResult, EngineError> {
         let c = &self.control;
         let mut result = ControlResult {
             control: c.id.clone(),

@@ -29,8 +29,8 @@ pub use custom::{CustomControl, load_custom_controls};
 pub use eval::{ControlEngine, evaluate, evaluate_on, evaluate_with};
 pub use model::{
     CategoryReadiness, ComponentView, ControlResult, Counts, CriterionStatus, EvidenceSet,
-    Exception, ExclusionView, Item, Occurrence, PeriodResult, Report, ScopeView, Status, TeamView,
-    Verdict, Window, lookback, rfc3339,
+    Exception, ExclusionView, Item, Occurrence, Payload, PeriodResult, Report, ScopeView, Status,
+    TeamView, Verdict, Window, lookback, rfc3339,
 };
 pub use render::{junit, markdown, sarif};
 pub use sample::{Population, SampleTable, draw_sample, zero_deviation_sample_size};
@@ -66,6 +66,9 @@ pub enum EngineError {
     },
     #[error("{message}")]
     Sample { message: String },
+    /// A stored evidence item the engine cannot read.
+    #[error("evidence item {index} cannot be read: {reason}")]
+    Evidence { index: u64, reason: String },
     /// A file of a workspace control (`controls/`) is missing or wrong.
     #[error("{}{}: {message}", path.display(), line.map(|l| format!(" line {l}")).unwrap_or_default())]
     Custom {

@@ -66,7 +66,293 @@ pub struct Item {
     )]
     pub expires_at: Option<Timestamp>,
     #[serde(default)]
-    pub payload: Value,
+    pub payload: Payload,
+}
+
+/// An item's payload. Read from the ledger it stays the stored canonical JSON text until something reads it:
+/// a check at one date reads a small share of a large ledger, and a Rego test turns the text into a Rego value
+/// without the `serde_json::Value` in between. It dereferences to the decoded [`Value`].
+#[derive(Default)]
+pub struct Payload {
+    /// The canonical JSON text the ledger stored, when the payload came from there.
+    text: Option<Box<[u8]>>,
+    /// The decoded payload, or why the stored text does not decode (then the payload reads as `null`, and
+    /// [`EvidenceSet::unreadable`] names the item so that the evaluation fails instead).
+    value: OnceLock<Result<Value, String>>,
+}
+
+static NULL: Value = Value::Null;
+
+impl Payload {
+    /// A payload from canonical JSON text, decoded on first use. The text must be one JSON value (the
+    /// ledger's stored payloads are; [`Item::from_canonical`] checks it).
+    fn from_text(text: Box<[u8]>) -> Payload {
+        Payload {
+            text: Some(text),
+            value: OnceLock::new(),
+        }
+    }
+
+    /// The decoded payload.
+    pub fn value(&self) -> &Value {
+        let decoded = self.value.get_or_init(|| match &self.text {
+            Some(text) => serde_json::from_slice(text)
+                .map_err(|e| format!("its stored payload does not decode ({e})")),
+            None => Ok(Value::Null),
+        });
+        decoded.as_ref().unwrap_or(&NULL)
+    }
+
+    /// Why the stored payload did not decode, once something tried.
+    pub fn decode_error(&self) -> Option<&str> {
+        self.value
+            .get()
+            .and_then(|v| v.as_ref().err())
+            .map(String::as_str)
+    }
+
+    /// The stored text, while nothing has decoded it yet.
+    pub(crate) fn undecoded_text(&self) -> Option<&[u8]> {
+        match self.value.get() {
+            Some(_) => None,
+            None => self.text.as_deref(),
+        }
+    }
+
+    /// The payload's top-level member `name`, as `payload.get(name)` gives it, without decoding the rest of a
+    /// payload nothing has decoded yet (a control that reads one member of every commit).
+    pub fn member(&self, name: &str) -> Option<std::borrow::Cow<'_, Value>> {
+        if let Some(text) = self.undecoded_text() {
+            match raw_member(text, name.as_bytes()) {
+                Some(None) => return None,
+                Some(Some(raw)) => {
+                    if let Ok(v) = serde_json::from_slice(raw) {
+                        return Some(std::borrow::Cow::Owned(v));
+                    }
+                }
+                // Not the plain layout this scan reads: decode the whole payload.
+                None => {}
+            }
+        }
+        self.value().get(name).map(std::borrow::Cow::Borrowed)
+    }
+
+    /// Whether the payload has been decoded (always, for one built from a value).
+    pub fn is_decoded(&self) -> bool {
+        self.value.get().is_some()
+    }
+
+    /// The decoded payload, by value.
+    pub fn into_value(mut self) -> Value {
+        self.value();
+        self.value
+            .take()
+            .and_then(Result::ok)
+            .unwrap_or(Value::Null)
+    }
+}
+
+/// The text of member `name` of the JSON object `text` (canonical JSON: no whitespace, unique names):
+/// `Some(Some(value text))`, `Some(None)` when the object has no such member, and `None` when `text` is not
+/// an object this scan reads (another value, whitespace, a member name with escapes), for the caller to decode.
+fn raw_member<'t>(text: &'t [u8], name: &[u8]) -> Option<Option<&'t [u8]>> {
+    if text.first() != Some(&b'{') {
+        return None;
+    }
+    let mut at = 1;
+    if text.get(at) == Some(&b'}') {
+        return Some(None);
+    }
+    loop {
+        // A member name: plain text between quotes (a name with escapes is left to the full decode).
+        if text.get(at) != Some(&b'"') {
+            return None;
+        }
+        let start = at + 1;
+        let len = text
+            .get(start..)?
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\')?;
+        if text[start + len] != b'"' || text.get(start + len + 1) != Some(&b':') {
+            return None;
+        }
+        let key = &text[start..start + len];
+        let value_start = start + len + 2;
+        let value_end = skip_value(text, value_start)?;
+        if key == name {
+            return Some(Some(&text[value_start..value_end]));
+        }
+        match text.get(value_end) {
+            Some(b',') => at = value_end + 1,
+            Some(b'}') => return Some(None),
+            _ => return None,
+        }
+    }
+}
+
+/// The end of the JSON value starting at `at` (canonical text), or `None` where the text is not one.
+fn skip_value(text: &[u8], at: usize) -> Option<usize> {
+    let skip_string = |mut i: usize| -> Option<usize> {
+        // `i` is just past the opening quote.
+        loop {
+            match text.get(i)? {
+                b'"' => return Some(i + 1),
+                b'\\' => i += 2,
+                _ => i += 1,
+            }
+        }
+    };
+    match text.get(at)? {
+        b'"' => skip_string(at + 1),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = at;
+            loop {
+                match text.get(i)? {
+                    b'"' => {
+                        i = skip_string(i + 1)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        _ => {
+            let len = text[at..]
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b']'))
+                .unwrap_or(text.len() - at);
+            (len > 0).then_some(at + len)
+        }
+    }
+}
+
+impl From<Value> for Payload {
+    fn from(value: Value) -> Payload {
+        Payload {
+            text: None,
+            value: OnceLock::from(Ok(value)),
+        }
+    }
+}
+
+impl std::ops::Deref for Payload {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        self.value()
+    }
+}
+
+impl Clone for Payload {
+    fn clone(&self) -> Payload {
+        match (self.value.get(), &self.text) {
+            (None, Some(text)) => Payload::from_text(text.clone()),
+            _ => Payload::from(self.value().clone()),
+        }
+    }
+}
+
+impl PartialEq for Payload {
+    fn eq(&self, other: &Payload) -> bool {
+        self.value() == other.value()
+    }
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.value().fmt(f)
+    }
+}
+
+impl Serialize for Payload {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value().serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Payload, D::Error> {
+        Value::deserialize(d).map(Payload::from)
+    }
+}
+
+/// The envelope members the engine reads, borrowed from an item's canonical bytes; the payload is kept as text.
+#[derive(Deserialize)]
+struct StoredEnvelope<'a> {
+    #[serde(borrow)]
+    kind: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    subject: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    source: StoredSource<'a>,
+    #[serde(borrow)]
+    observed_at: std::borrow::Cow<'a, str>,
+    #[serde(default, borrow)]
+    expires_at: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow)]
+    payload: &'a serde_json::value::RawValue,
+}
+
+#[derive(Deserialize)]
+struct StoredSource<'a> {
+    #[serde(borrow)]
+    locator: std::borrow::Cow<'a, str>,
+}
+
+impl Item {
+    /// An item from the canonical bytes the ledger stores at `index`, without decoding its payload (see
+    /// [`Payload`]). The same item as `Item::from(StoredItem)` gives for those bytes.
+    pub fn from_canonical(index: u64, canonical: &[u8]) -> Result<Item, crate::EngineError> {
+        let bad = |reason: String| crate::EngineError::Evidence { index, reason };
+        let time = |field: &str, text: &str| {
+            text.parse::<Timestamp>()
+                .map_err(|err| bad(format!("its {field} `{text}` is not a time ({err})")))
+        };
+        // The fixed layout of a canonical item first; anything else through the JSON decoder.
+        if let Some(f) = assay_ledger::envelope::fields(canonical) {
+            let string = |field: &str, literal: &[u8]| {
+                json_string(literal).ok_or_else(|| bad(format!("its {field} is not a JSON string")))
+            };
+            return Ok(Item {
+                index,
+                kind: f.kind.to_owned(),
+                subject: string("subject", f.subject)?,
+                locator: string("locator", f.locator)?,
+                observed_at: time("observed_at", f.observed_at)?,
+                expires_at: f.expires_at.map(|t| time("expires_at", t)).transpose()?,
+                payload: Payload::from_text(f.payload.into()),
+            });
+        }
+        let e: StoredEnvelope<'_> = serde_json::from_slice(canonical)
+            .map_err(|e| bad(format!("its stored JSON does not decode ({e})")))?;
+        Ok(Item {
+            index,
+            kind: e.kind.into_owned(),
+            subject: e.subject.into_owned(),
+            locator: e.source.locator.into_owned(),
+            observed_at: time("observed_at", &e.observed_at)?,
+            expires_at: e.expires_at.map(|t| time("expires_at", &t)).transpose()?,
+            payload: Payload::from_text(e.payload.get().as_bytes().into()),
+        })
+    }
+}
+
+/// The text of a JSON string literal (quotes included).
+fn json_string(literal: &[u8]) -> Option<String> {
+    let inner = literal.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    if inner.contains(&b'\\') {
+        serde_json::from_slice(literal).ok()
+    } else {
+        std::str::from_utf8(inner).ok().map(str::to_owned)
+    }
 }
 
 impl From<StoredItem> for Item {
@@ -80,7 +366,7 @@ impl From<StoredItem> for Item {
             locator: e.source.locator,
             observed_at: e.observed_at,
             expires_at: e.expires_at,
-            payload: e.payload,
+            payload: Payload::from(e.payload),
         }
     }
 }
@@ -105,16 +391,50 @@ impl EvidenceSet {
     pub fn new(items: impl IntoIterator<Item = Item>) -> EvidenceSet {
         let mut set = EvidenceSet::default();
         for item in items {
-            set.by_kind.entry(item.kind.clone()).or_default().push(item);
+            set.push(item);
         }
-        for (kind, list) in &mut set.by_kind {
+        set.finish()
+    }
+
+    /// Evidence already in lists of one kind each (as a reader of the ledger's kinds has it): the lists are
+    /// kept as they are instead of being regrouped item by item. A list that mixes kinds, or repeats one
+    /// already given, is regrouped.
+    pub fn from_kinds(lists: impl IntoIterator<Item = Vec<Item>>) -> EvidenceSet {
+        let mut set = EvidenceSet::default();
+        for list in lists {
+            let Some(kind) = list.first().map(|i| i.kind.clone()) else {
+                continue;
+            };
+            if set.by_kind.contains_key(&kind) || list.iter().any(|i| i.kind != kind) {
+                for item in list {
+                    set.push(item);
+                }
+            } else {
+                set.by_kind.insert(kind, list);
+            }
+        }
+        set.finish()
+    }
+
+    fn push(&mut self, item: Item) {
+        // No copy of the kind string per item: only the first of each kind makes the key.
+        match self.by_kind.get_mut(item.kind.as_str()) {
+            Some(list) => list.push(item),
+            None => {
+                self.by_kind.insert(item.kind.clone(), vec![item]);
+            }
+        }
+    }
+
+    fn finish(mut self) -> EvidenceSet {
+        for (kind, list) in &mut self.by_kind {
             list.sort_by_key(|i| (i.observed_at, i.index));
-            set.rego.insert(
+            self.rego.insert(
                 kind.clone(),
                 (0..list.len()).map(|_| OnceLock::new()).collect(),
             );
         }
-        set
+        self
     }
 
     /// The item at `pos` of [`EvidenceSet::of_kind`] as a Rego value.
@@ -128,6 +448,15 @@ impl EvidenceSet {
         cell.get_or_init(|| crate::input::item(item))
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// The first item of these kinds whose stored payload something tried and failed to decode, with why.
+    pub fn unreadable<'k>(&self, kinds: impl IntoIterator<Item = &'k str>) -> Option<(u64, &str)> {
+        kinds.into_iter().find_map(|kind| {
+            self.of_kind(kind)
+                .iter()
+                .find_map(|i| i.payload.decode_error().map(|e| (i.index, e)))
+        })
     }
 
     /// Items of one kind, oldest first.

@@ -142,6 +142,97 @@ pub fn read(canonical: &[u8]) -> Option<Envelope<'_>> {
     })
 }
 
+/// The members of a canonical item a reader of many items needs, found by its fixed layout without decoding
+/// or checking the payload. String members come as their JSON literals (quotes and escapes included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fields<'a> {
+    pub kind: &'a str,
+    pub observed_at: &'a str,
+    pub expires_at: Option<&'a str>,
+    /// The payload's canonical JSON text, as stored (not checked here).
+    pub payload: &'a [u8],
+    /// The source locator's JSON string literal.
+    pub locator: &'a [u8],
+    /// The subject's JSON string literal.
+    pub subject: &'a [u8],
+}
+
+/// Read [`Fields`] from canonical item bytes: the members before the payload from the front, the source and
+/// subject (the last members) from the back, and the payload is what lies between. `None` when the bytes do
+/// not have the layout of a canonical item.
+///
+/// Going back from the end works because canonical JSON escapes every `"` inside a string: the first quote
+/// that is not preceded by an odd number of backslashes is the one that opens the string.
+pub fn fields(canonical: &[u8]) -> Option<Fields<'_>> {
+    let env = read(canonical)?;
+    let mut c = Cursor { b: env.rest, at: 0 };
+    c.lit(b",\"note\":")?;
+    c.null_or(Cursor::skip_str)?;
+    c.lit(b",\"observed_at\":")?;
+    let observed_at = std::str::from_utf8(c.plain_str()?).ok()?;
+    c.lit(b",\"payload\":")?;
+    let payload_start = c.at;
+    // Back from the end: `,"source":{"collector":"…","locator":"…"},"subject":"…"}`.
+    let b = env.rest;
+    let end = b.len().checked_sub(1)?;
+    let subject_start = string_start(b, end)?;
+    let before = b.get(..subject_start)?.strip_suffix(b"},\"subject\":")?;
+    let locator_end = before.len();
+    let locator_start = string_start(before, locator_end)?;
+    let before = before
+        .get(..locator_start)?
+        .strip_suffix(b",\"locator\":")?;
+    let collector_start = string_start(before, before.len())?;
+    let before = before
+        .get(..collector_start)?
+        .strip_suffix(b",\"source\":{\"collector\":")?;
+    if before.len() <= payload_start {
+        return None;
+    }
+    let expires_at = expires_at(canonical)?;
+    Some(Fields {
+        kind: env.kind,
+        observed_at,
+        expires_at,
+        payload: &b[payload_start..before.len()],
+        locator: &b[locator_start..locator_end],
+        subject: &b[subject_start..end],
+    })
+}
+
+/// The start of the JSON string literal that ends just before `end` (its closing quote is `b[end - 1]`).
+fn string_start(b: &[u8], end: usize) -> Option<usize> {
+    if end < 2 || b.get(end - 1) != Some(&b'"') {
+        return None;
+    }
+    let mut i = end - 1;
+    loop {
+        i = b.get(..i)?.iter().rposition(|&c| c == b'"')?;
+        let slashes = b[..i].iter().rev().take_while(|&&c| c == b'\\').count();
+        if slashes % 2 == 0 {
+            return Some(i);
+        }
+    }
+}
+
+/// The `expires_at` member (third in the layout): `None` inside when it is `null`.
+fn expires_at(canonical: &[u8]) -> Option<Option<&str>> {
+    let mut c = Cursor {
+        b: canonical,
+        at: 0,
+    };
+    c.lit(b"{\"attachments\":[")?;
+    let close = canonical.iter().position(|&b| b == b']')?;
+    c.at = close + 1;
+    c.lit(b",\"collected_at\":")?;
+    c.plain_str()?;
+    c.lit(b",\"expires_at\":")?;
+    if c.lit(b"null").is_some() {
+        return Some(None);
+    }
+    Some(Some(std::str::from_utf8(c.plain_str()?).ok()?))
+}
+
 /// Whether the item's `subject` member (always the last one) is the string whose canonical JSON encoding is
 /// `encoded_subject` (quotes included, as written by [`crate::jcs::write_str`]).
 ///
@@ -219,14 +310,56 @@ mod tests {
             b"{\"attachments\":[],\"collected_at\":\"t\",\"expires_at\":null,\"kind\":\"k\",\"note\":\"unterminated",
         ] {
             assert!(read(bad).is_none(), "{:?}", String::from_utf8_lossy(bad));
+            assert!(fields(bad).is_none(), "{:?}", String::from_utf8_lossy(bad));
         }
+        // The front fits, the back does not (a member after the subject, no source): not this layout.
+        let ev = item("s", None, vec![]);
+        let c = ev.canonical_bytes().expect("canonical");
+        let text = String::from_utf8(c).expect("utf8");
+        let extra = text
+            .replacen("}", ",\"z\":1}", 1)
+            .replace("\"subject\":\"s\"}", "\"subject\":\"s\",\"z\":\"y\"}");
+        assert!(fields(extra.as_bytes()).is_none(), "{extra}");
+        let cut = text.replace(",\"source\":{\"collector\":\"manual\",", ",\"src\":{");
+        assert!(fields(cut.as_bytes()).is_none(), "{cut}");
     }
 
     proptest! {
         #[test]
         fn never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
             let _ = read(&bytes);
+            let _ = fields(&bytes);
             let _ = subject_is(&bytes, b"\"x\"");
+        }
+
+        /// `fields` finds exactly the members the decoder reads, whatever the strings hold (quotes,
+        /// backslashes, text that looks like the layout).
+        #[test]
+        fn fields_agree_with_the_decoder(
+            subject in "\\PC{1,12}|[\"\\\\},:]{1,6}",
+            locator in "\\PC{0,12}|[\"\\\\},:]{0,6}",
+            collector in "[a-z\"\\\\]{1,6}",
+            note in proptest::option::of("\\PC{0,12}|[\"\\\\]{0,4}"),
+            text in "\\PC{0,12}|[\"\\\\},:]{0,6}",
+            expires in proptest::option::of(1_700_000_000i64..1_900_000_000),
+            atts in 0usize..3,
+        ) {
+            prop_assume!(!subject.trim().is_empty());
+            let mut ev = item(&subject, note.as_deref(), (0..atts).map(|i| Sha256Digest::of(&[i as u8])).collect());
+            ev.source.locator = locator.clone();
+            ev.source.collector = collector;
+            ev.payload = json!({"t": text, "n": [1, {"s": "\"}"}]});
+            ev.expires_at = expires.map(|s| Timestamp::from_second(s).expect("ts"));
+            let c = ev.canonical_bytes().expect("canonical");
+            let f = fields(&c).expect("fields");
+            prop_assert_eq!(f.kind, "manual.document");
+            prop_assert_eq!(f.observed_at, "2023-11-14T22:13:20Z");
+            let expires_text = ev.expires_at.map(|t| serde_json::to_value(t).expect("ts"));
+            prop_assert_eq!(f.expires_at.map(serde_json::Value::from), expires_text);
+            let payload = jcs::to_vec(&ev.payload).expect("jcs");
+            prop_assert_eq!(f.payload, payload.as_slice());
+            prop_assert_eq!(serde_json::from_slice::<String>(f.locator).expect("locator"), locator);
+            prop_assert_eq!(serde_json::from_slice::<String>(f.subject).expect("subject"), subject);
         }
 
         #[test]

@@ -275,6 +275,22 @@ impl Ledger {
         self.store.list(filter)?.into_iter().map(decode).collect()
     }
 
+    /// How many items `list` would return for `filter` (for a kind alone, without reading any).
+    pub fn count(&self, filter: &ListFilter) -> Result<u64> {
+        self.store.count(filter)
+    }
+
+    /// The canonical bytes of the items matching a filter, in index order, handed to `visit` one at a time with
+    /// their index: nothing is decoded or collected (a reader that needs only some members, over many items).
+    /// The bytes are what was stored; `verify` is what proves them.
+    pub fn visit_canonical(
+        &self,
+        filter: &ListFilter,
+        visit: &mut dyn FnMut(u64, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        self.store.visit(filter, visit)
+    }
+
     /// Items matching a filter whose index is at least `from`, in index order.
     pub fn list_from(&self, filter: &ListFilter, from: u64) -> Result<Vec<StoredItem>> {
         self.store

@@ -1,6 +1,6 @@
 //! The default store: one SQLite file (`<workspace>/.assay/ledger.db`), WAL mode, one transaction per batch.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 use std::path::{Path, PathBuf};
 
@@ -90,6 +90,9 @@ impl std::hash::Hasher for DigestHasher {
 
 type KeyMap = HashMap<[u8; 32], u64, BuildHasherDefault<DigestHasher>>;
 
+/// Batches up to this size appended first by a store read the stored keys instead of indexing them all.
+const SMALL_APPEND: usize = 64;
+
 /// Idempotency keys of the first `known` items, loaded from `tiles` on the first append of a process and kept
 /// current under the write lock.
 #[derive(Default)]
@@ -113,6 +116,8 @@ pub struct SqliteStore {
     path: PathBuf,
     conn: Connection,
     keys: Option<KeyIndex>,
+    /// Whether the next append may read the stored keys without indexing them (see `append_in`).
+    may_scan_keys: bool,
 }
 
 /// One kind run: items `first..=last` are all of `kind`.
@@ -155,6 +160,7 @@ impl SqliteStore {
             path: path.to_owned(),
             conn,
             keys: None,
+            may_scan_keys: true,
         };
         store.configure()?;
         let empty = CompactRange::default();
@@ -206,6 +212,7 @@ impl SqliteStore {
             path: path.to_owned(),
             conn,
             keys: None,
+            may_scan_keys: true,
         };
         store.configure()?;
         // Touch every table once so a damaged file is reported now, not halfway through a command.
@@ -345,6 +352,79 @@ fn corrupt(index: u64, reason: impl Into<String>) -> LedgerError {
 }
 
 impl SqliteStore {
+    /// Visit the rows matching `filter` whose index is at least `from`, in index order, without copying them.
+    fn visit_from(
+        &self,
+        filter: &ListFilter,
+        from: u64,
+        visit: &mut dyn FnMut(u64, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let ranges: Vec<(u64, u64)> = match &filter.kind {
+            Some(kind) => self
+                .runs(Some(kind.as_str()))?
+                .into_iter()
+                .map(|r| (r.first, r.last))
+                .collect(),
+            None => vec![(0, u64::MAX >> 1)],
+        };
+        let ranges: Vec<(u64, u64)> = ranges
+            .into_iter()
+            .filter(|(_, last)| *last >= from)
+            .map(|(first, last)| (first.max(from), last))
+            .collect();
+        let subject = filter.subject.as_ref().map(|s| {
+            let mut enc = Vec::new();
+            crate::jcs::write_str(&mut enc, s);
+            enc
+        });
+        let limit = filter.limit.unwrap_or(u64::MAX);
+        let mut stmt = self
+            .conn
+            .prepare("SELECT idx, canonical FROM items WHERE idx BETWEEN ?1 AND ?2 ORDER BY idx")
+            .map_err(|e| self.err(e))?;
+        let mut seen = 0u64;
+        'ranges: for (first, last) in ranges {
+            let mut rows = stmt
+                .query([to_i64(first), to_i64(last)])
+                .map_err(|e| self.err(e))?;
+            while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+                if seen >= limit {
+                    break 'ranges;
+                }
+                let idx: i64 = r.get(0).map_err(|e| self.err(e))?;
+                let index = u64::try_from(idx)
+                    .map_err(|_| self.corrupt(0, format!("a row has the negative index {idx}")))?;
+                let c = r
+                    .get_ref(1)
+                    .ok()
+                    .and_then(|v| v.as_blob().ok())
+                    .unwrap_or(&[]);
+                let env = envelope::read(c);
+                if let (Some(kind), Some(env)) = (&filter.kind, env)
+                    && env.kind != kind.as_str()
+                {
+                    continue;
+                }
+                if let Some(enc) = &subject
+                    && !envelope::subject_is(c, enc)
+                {
+                    continue;
+                }
+                if let Some(since) = &filter.since {
+                    let observed = env
+                        .and_then(|e| e.observed_at())
+                        .and_then(|t| t.parse::<Timestamp>().ok());
+                    if observed.is_none_or(|t| t < *since) {
+                        continue;
+                    }
+                }
+                seen += 1;
+                visit(index, c)?;
+            }
+        }
+        Ok(())
+    }
+
     fn corrupt(&self, index: u64, reason: impl Into<String>) -> LedgerError {
         corrupt(index, reason)
     }
@@ -366,6 +446,18 @@ impl SqliteStore {
         conn: &Connection,
         path: &Path,
         size: u64,
+    ) -> Result<()> {
+        Self::load_keys(slot, conn, path, size, None)
+    }
+
+    /// Bring `slot` up to date with the first `size` items. With `only`, the index holds just those keys (the
+    /// ones a small batch asks about): every stored key is still read and checked, but not kept.
+    fn load_keys(
+        slot: &mut Option<KeyIndex>,
+        conn: &Connection,
+        path: &Path,
+        size: u64,
+        only: Option<&HashSet<[u8; 32]>>,
     ) -> Result<()> {
         let mut keys = match slot.take() {
             Some(k) if k.known <= size => k,
@@ -399,7 +491,9 @@ impl SqliteStore {
                     if index >= keys.known && index < size {
                         let mut a = [0u8; 32];
                         a.copy_from_slice(key);
-                        keys.map.entry(a).or_insert(index);
+                        if only.is_none_or(|o| o.contains(&a)) {
+                            keys.map.entry(a).or_insert(index);
+                        }
                     }
                 }
                 expected_tile += 1;
@@ -493,12 +587,35 @@ impl SqliteStore {
         tx: &Connection,
         path: &Path,
         slot: &mut Option<KeyIndex>,
+        may_scan: &mut bool,
         chunks: &mut dyn Iterator<Item = Result<Vec<PreparedItem>>>,
         progress: &mut dyn Progress,
     ) -> Result<Vec<AppendOutcome>> {
         let e = |err| classify(path, err);
         let mut head = Self::read_head(tx, path)?;
-        Self::refresh_keys(slot, tx, path, head.size)?;
+        // A process that appends a few items once (`assay check` storing its result, `assay evidence add`)
+        // to a large ledger need not index every stored key: the keys are read and only the batch's own are
+        // kept. Only the first such append of a store does this; later ones load the whole index, which then
+        // stays current.
+        let first = chunks.next();
+        let second = if first.is_some() { chunks.next() } else { None };
+        let wanted: Option<HashSet<[u8; 32]>> = match (&first, &second) {
+            (Some(Ok(batch)), None)
+                if *may_scan && slot.is_none() && batch.len() <= SMALL_APPEND =>
+            {
+                Some(batch.iter().map(|i| i.idempotency_key.0).collect())
+            }
+            _ => None,
+        };
+        let mut chunks = first.into_iter().chain(second).chain(chunks);
+        let mut partial: Option<KeyIndex> = None;
+        if let Some(wanted) = &wanted {
+            *may_scan = false;
+            Self::load_keys(&mut partial, tx, path, head.size, Some(wanted))?;
+        } else {
+            Self::refresh_keys(slot, tx, path, head.size)?;
+        }
+        let slot = if wanted.is_some() { &mut partial } else { slot };
         let start_size = head.size;
         // The partly filled last tile, and the run the next item may extend.
         let (mut tile_leaves, mut tile_keys) = if start_size % TILE == 0 {
@@ -534,7 +651,7 @@ impl SqliteStore {
             let mut insert = tx
                 .prepare("INSERT INTO items (idx, canonical) VALUES (?1, ?2)")
                 .map_err(e)?;
-            for chunk in chunks {
+            for chunk in &mut chunks {
                 let chunk = chunk?;
                 outcomes.reserve(chunk.len());
                 for item in &chunk {
@@ -662,7 +779,14 @@ impl EvidenceStore for SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| classify(&self.path, e))?;
-        let outcomes = Self::append_in(&tx, &self.path, &mut self.keys, chunks, progress)?;
+        let outcomes = Self::append_in(
+            &tx,
+            &self.path,
+            &mut self.keys,
+            &mut self.may_scan_keys,
+            chunks,
+            progress,
+        )?;
         if let Err(err) = tx.commit() {
             // The keys of this batch are in memory but not stored: load them again next time.
             self.keys = None;
@@ -719,75 +843,53 @@ impl EvidenceStore for SqliteStore {
     }
 
     fn list_from(&self, filter: &ListFilter, from: u64) -> Result<Vec<StoredRow>> {
-        let ranges: Vec<(u64, u64)> = match &filter.kind {
-            Some(kind) => self
-                .runs(Some(kind.as_str()))?
-                .into_iter()
-                .map(|r| (r.first, r.last))
-                .collect(),
-            None => vec![(0, u64::MAX >> 1)],
-        };
-        let ranges: Vec<(u64, u64)> = ranges
-            .into_iter()
-            .filter(|(_, last)| *last >= from)
-            .map(|(first, last)| (first.max(from), last))
-            .collect();
-        let subject = filter.subject.as_ref().map(|s| {
-            let mut enc = Vec::new();
-            crate::jcs::write_str(&mut enc, s);
-            enc
-        });
-        let limit = filter.limit.unwrap_or(u64::MAX);
-        let mut stmt = self
-            .conn
-            .prepare("SELECT idx, canonical FROM items WHERE idx BETWEEN ?1 AND ?2 ORDER BY idx")
-            .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         let mut tiles: HashMap<u64, Vec<u8>> = HashMap::new();
-        'ranges: for (first, last) in ranges {
-            let mut rows = stmt
-                .query([to_i64(first), to_i64(last)])
-                .map_err(|e| self.err(e))?;
-            while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-                if out.len() as u64 >= limit {
-                    break 'ranges;
-                }
-                let idx: i64 = r.get(0).map_err(|e| self.err(e))?;
-                let index = u64::try_from(idx)
-                    .map_err(|_| self.corrupt(0, format!("a row has the negative index {idx}")))?;
-                let c = r
-                    .get_ref(1)
-                    .ok()
-                    .and_then(|v| v.as_blob().ok())
-                    .unwrap_or(&[]);
-                let env = envelope::read(c);
-                if let (Some(kind), Some(env)) = (&filter.kind, env)
-                    && env.kind != kind.as_str()
-                {
-                    continue;
-                }
-                if let Some(enc) = &subject
-                    && !envelope::subject_is(c, enc)
-                {
-                    continue;
-                }
-                if let Some(since) = &filter.since {
-                    let observed = env
-                        .and_then(|e| e.observed_at())
-                        .and_then(|t| t.parse::<Timestamp>().ok());
-                    if observed.is_none_or(|t| t < *since) {
-                        continue;
-                    }
-                }
-                let leaf = self.leaf_from_tiles(&mut tiles, index)?;
-                out.push(StoredRow {
-                    index,
-                    leaf_hash: leaf,
-                    canonical: c.to_vec(),
-                });
+        self.visit_from(filter, from, &mut |index, canonical| {
+            let leaf = self.leaf_from_tiles(&mut tiles, index)?;
+            out.push(StoredRow {
+                index,
+                leaf_hash: leaf,
+                canonical: canonical.to_vec(),
+            });
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn visit(
+        &self,
+        filter: &ListFilter,
+        visit: &mut dyn FnMut(u64, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        self.visit_from(filter, 0, visit)
+    }
+
+    fn count(&self, filter: &ListFilter) -> Result<u64> {
+        match filter {
+            // A kind alone: the lengths of its runs, without reading an item.
+            ListFilter {
+                kind: Some(kind),
+                subject: None,
+                since: None,
+                limit,
+            } => {
+                let n: u64 = self
+                    .runs(Some(kind.as_str()))?
+                    .iter()
+                    .map(|r| r.last.saturating_sub(r.first) + 1)
+                    .sum();
+                Ok(limit.map_or(n, |l| n.min(l)))
+            }
+            _ => {
+                let mut n = 0u64;
+                self.visit_from(filter, 0, &mut |_, _| {
+                    n += 1;
+                    Ok(())
+                })?;
+                Ok(n)
             }
         }
-        Ok(out)
     }
 
     fn leaf_hashes(&self, size: u64) -> Result<Vec<Sha256Digest>> {

@@ -125,6 +125,29 @@ pub trait EvidenceStore: std::fmt::Debug {
     /// Rows matching a filter whose index is at least `from`, in index order (an incremental reader's catch-up).
     fn list_from(&self, filter: &ListFilter, from: u64) -> Result<Vec<StoredRow>>;
 
+    /// How many rows `list` would return for `filter`. Stores may override this with a cheaper count.
+    fn count(&self, filter: &ListFilter) -> Result<u64> {
+        let mut n = 0u64;
+        self.visit(filter, &mut |_, _| {
+            n += 1;
+            Ok(())
+        })?;
+        Ok(n)
+    }
+
+    /// Visit the rows matching a filter in index order, as (index, canonical bytes), without collecting them
+    /// or reading their leaf hashes. Stores may override this with a streaming read.
+    fn visit(
+        &self,
+        filter: &ListFilter,
+        visit: &mut dyn FnMut(u64, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        for row in self.list(filter)? {
+            visit(row.index, &row.canonical)?;
+        }
+        Ok(())
+    }
+
     /// The rows at `indices` (any order, repeats allowed), in index order without repeats; indices past the end
     /// are left out. Stores may override this with a faster batched read.
     fn get_many(&self, indices: &[u64]) -> Result<Vec<StoredRow>> {

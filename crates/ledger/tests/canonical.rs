@@ -237,9 +237,9 @@ fn large_integers_are_canonical_only_when_their_double_prints_as_their_digits() 
     for f in [
         -1.1528171658019981e19,
         1.1528171658019981e19,
-        1.152921504606846976e18,
+        2f64.powi(60),
         1.8446744073709552e19,
-        -9.223372036854775808e18,
+        -(2f64.powi(63)),
     ] {
         let bytes = jcs::to_vec(&json!(f)).expect("jcs");
         assert!(

@@ -190,6 +190,150 @@ fn append_get_list_and_reopen() {
 }
 
 #[test]
+fn visiting_canonical_bytes_sees_what_list_returns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ledger = Ledger::init(dir.path()).expect("init");
+    let batch: Vec<Evidence> = (0..40).map(item).collect();
+    ledger.append(&batch, &mut NoProgress).expect("append");
+    let filters = [
+        ListFilter::default(),
+        ListFilter {
+            kind: Some(EvidenceKind::Deployment),
+            ..Default::default()
+        },
+        ListFilter {
+            kind: Some(EvidenceKind::GitCommit),
+            subject: Some("model:m2".into()),
+            ..Default::default()
+        },
+        ListFilter {
+            since: Some(item(31).observed_at),
+            limit: Some(4),
+            ..Default::default()
+        },
+        ListFilter {
+            kind: Some(EvidenceKind::TfResource),
+            ..Default::default()
+        },
+        ListFilter {
+            kind: Some(EvidenceKind::GitCommit),
+            limit: Some(3),
+            ..Default::default()
+        },
+    ];
+    for filter in &filters {
+        let listed: Vec<(u64, Vec<u8>)> = ledger
+            .list(filter)
+            .expect("list")
+            .into_iter()
+            .map(|s| (s.index, s.evidence.canonical_bytes().expect("canonical")))
+            .collect();
+        let mut visited = Vec::new();
+        ledger
+            .visit_canonical(filter, &mut |index, bytes| {
+                visited.push((index, bytes.to_vec()));
+                Ok(())
+            })
+            .expect("visit");
+        assert_eq!(visited, listed, "{filter:?}");
+        assert_eq!(
+            ledger.count(filter).expect("count"),
+            listed.len() as u64,
+            "{filter:?}"
+        );
+    }
+    assert!(!ledger.list(&filters[1]).expect("list").is_empty());
+    // An error from the visitor stops the visit and comes back as it is.
+    let mut seen = 0;
+    let err = ledger
+        .visit_canonical(&ListFilter::default(), &mut |index, _| {
+            seen += 1;
+            if index == 5 {
+                return Err(LedgerError::CorruptItem {
+                    index,
+                    reason: "stop".into(),
+                });
+            }
+            Ok(())
+        })
+        .expect_err("stopped");
+    assert!(matches!(err, LedgerError::CorruptItem { index: 5, .. }));
+    assert_eq!(seen, 6);
+}
+
+#[test]
+fn a_small_first_append_finds_stored_items_without_indexing_every_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut ledger = Ledger::init(dir.path()).expect("init");
+    ledger
+        .append(&(0..3000).map(item).collect::<Vec<_>>(), &mut NoProgress)
+        .expect("append");
+    drop(ledger);
+    let outcome =
+        |o: &[assay_ledger::AppendOutcome]| o.iter().map(|o| (o.index, o.new)).collect::<Vec<_>>();
+    // A fresh store's first small append reads the stored keys and keeps only its own.
+    let mut ledger = Ledger::open(dir.path()).expect("open");
+    let out = ledger
+        .append(
+            &[
+                item(7),
+                item(5000),
+                item(7),
+                item(5000),
+                item(2999),
+                item(0),
+            ],
+            &mut NoProgress,
+        )
+        .expect("append");
+    assert_eq!(
+        outcome(&out),
+        vec![
+            (7, false),
+            (3000, true),
+            (7, false),
+            (3000, false),
+            (2999, false),
+            (0, false)
+        ]
+    );
+    // The next one indexes every key, including the one just added.
+    let out = ledger
+        .append(&[item(5000), item(11), item(5001)], &mut NoProgress)
+        .expect("append");
+    assert_eq!(
+        outcome(&out),
+        vec![(3000, false), (11, false), (3001, true)]
+    );
+    drop(ledger);
+    // A failed small first append changes nothing, and the next append still sees every stored item.
+    let mut ledger = Ledger::open(dir.path()).expect("open");
+    let mut bad = item(6000);
+    bad.subject = " ".into();
+    assert!(ledger.append(&[item(6001), bad], &mut NoProgress).is_err());
+    assert_eq!(ledger.len().expect("len"), 3002);
+    let out = ledger
+        .append(&[item(3), item(5001), item(6001)], &mut NoProgress)
+        .expect("append");
+    assert_eq!(outcome(&out), vec![(3, false), (3001, false), (3002, true)]);
+    // A large first append indexes every key, as before.
+    drop(ledger);
+    let mut ledger = Ledger::open(dir.path()).expect("open");
+    let out = ledger
+        .append(&(2900..3100).map(item).collect::<Vec<_>>(), &mut NoProgress)
+        .expect("append");
+    assert!(
+        out[..100]
+            .iter()
+            .enumerate()
+            .all(|(k, o)| o.index == 2900 + k as u64 && !o.new)
+    );
+    assert!(out[100..].iter().all(|o| o.new));
+    let report = ledger.verify(&[], &mut NoProgress).expect("verify");
+    assert!(report.is_clean(), "{:?}", report.problems);
+}
+
+#[test]
 fn re_appending_the_same_batch_is_a_no_op() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut ledger = Ledger::init(dir.path()).expect("init");

@@ -83,16 +83,33 @@ pub fn load_evidence_for<'a>(
         .filter_map(|k| EvidenceKind::from_str(k).ok())
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let read = |reader: &Ledger| -> Result<Vec<Item>, assay_ledger::LedgerError> {
-        let mut items = Vec::new();
+    // Each item's envelope is decoded here and its payload kept as the stored text, decoded only if a control
+    // reads it (a check at one date reads a small share of a large ledger).
+    let read = |reader: &Ledger| -> Result<Vec<Vec<Item>>, assay_ledger::LedgerError> {
+        let mut lists = Vec::new();
         while let Some(kind) = kinds.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
-            let stored = reader.list(&ListFilter {
+            let filter = ListFilter {
                 kind: Some(kind.clone()),
                 ..ListFilter::default()
+            };
+            let count = reader.count(&filter)?;
+            let mut items = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+            reader.visit_canonical(&filter, &mut |index, canonical| {
+                let item = Item::from_canonical(index, canonical).map_err(|e| {
+                    assay_ledger::LedgerError::CorruptItem {
+                        index,
+                        reason: match e {
+                            assay_engine::EngineError::Evidence { reason, .. } => reason,
+                            other => other.to_string(),
+                        },
+                    }
+                })?;
+                items.push(item);
+                Ok(())
             })?;
-            items.extend(stored.into_iter().map(Item::from));
+            lists.push(items);
         }
-        Ok(items)
+        Ok(lists)
     };
     let helpers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -109,11 +126,11 @@ pub fn load_evidence_for<'a>(
         }
         parts
     });
-    let mut items = Vec::new();
+    let mut lists = Vec::new();
     for part in parts {
-        items.extend(part.map_err(ledger_error)?);
+        lists.extend(part.map_err(ledger_error)?);
     }
-    Ok(EvidenceSet::new(items))
+    Ok(EvidenceSet::from_kinds(lists))
 }
 
 /// A control that passed last time and now fails or cannot be seen.

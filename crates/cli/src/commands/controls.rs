@@ -45,6 +45,7 @@ pub fn engine_error(e: EngineError) -> miette::Report {
             "cases are a JSON array of {note, input: {at | period, scope?, evidence}, expected: {status, reason_contains?, verdict?}}".to_owned()
         }
         EngineError::Sample { .. } => String::new(),
+        EngineError::Evidence { .. } => "run `assay verify` to find out whether the ledger was changed".to_owned(),
     };
     diagnostics::error(e.to_string(), help)
 }

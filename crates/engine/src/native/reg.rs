@@ -66,9 +66,9 @@ pub(crate) fn reg01(input: &Input<'_>) -> Result<Vec<Occurrence>, String> {
         .collect();
     let mut git_collected = false;
     for c in of_kind(input, "git.commit") {
-        if let Some(sha) = field(&c.payload, "commit") {
+        if let Some(sha) = c.payload.member("commit") {
             git_collected = true;
-            if let Some(list) = commits.get_mut(&key(sha)) {
+            if let Some(list) = commits.get_mut(&key(&sha)) {
                 list.push(c.index);
             }
         }

@@ -30,7 +30,7 @@ pub(crate) fn trn01(input: &Input<'_>) -> Result<Vec<Occurrence>, String> {
         .collect();
     let mut git_collected = false;
     for c in of_kind(input, "git.commit") {
-        if let Some(sha) = field(&c.payload, "commit") {
+        if let Some(sha) = c.payload.member("commit") {
             git_collected = true;
             if let Some(seen) = sha.as_str().and_then(|s| collected.get_mut(s)) {
                 *seen = true;

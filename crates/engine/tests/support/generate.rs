@@ -367,7 +367,7 @@ pub fn generate(n: u64, at: Timestamp) -> Vec<Item> {
             observed_at,
             expires_at: (kind == "manual.document")
                 .then(|| at + SignedDuration::from_hours(24 * 100)),
-            payload,
+            payload: payload.into(),
         });
     }
     items
