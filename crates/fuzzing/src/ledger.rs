@@ -47,6 +47,31 @@ pub fn evidence_canonical(data: &[u8]) {
         env.observed_at().is_some(),
         "the envelope cannot read observed_at"
     );
+    let f = envelope::fields(&bytes).expect("canonical bytes have the fields layout");
+    assert_eq!(f.kind, e.kind.as_str(), "fields read another kind");
+    let text = |literal: &[u8]| serde_json::from_slice::<String>(literal).ok();
+    assert_eq!(
+        text(f.subject).as_deref(),
+        Some(e.subject.as_str()),
+        "subject"
+    );
+    assert_eq!(
+        text(f.locator).as_deref(),
+        Some(e.source.locator.as_str()),
+        "locator"
+    );
+    assert_eq!(
+        f.payload,
+        jcs::to_vec(&e.payload)
+            .expect("payload canonicalises")
+            .as_slice(),
+        "payload text"
+    );
+    // The engine reads the same item through the fields as through the decoder.
+    let lazy =
+        assay_engine::Item::from_canonical(0, &bytes).expect("the engine reads canonical bytes");
+    assert_eq!(*lazy.payload, back.payload, "the engine's payload");
+    assert_eq!(lazy.subject, back.subject, "the engine's subject");
 }
 
 pub fn envelope(data: &[u8]) {
@@ -59,6 +84,11 @@ pub fn envelope(data: &[u8]) {
         "more attachment digests than the envelope counts"
     );
     let _ = envelope::subject_is(data, b"\"model:fraud\"");
+    let _ = envelope::fields(data);
+    if let Ok(item) = assay_engine::Item::from_canonical(0, data) {
+        let _ = item.payload.member("commit");
+        let _ = item.payload.value();
+    }
 }
 
 pub fn jcs(data: &[u8]) {
