@@ -385,6 +385,8 @@ pub struct EvidenceSet {
     /// it, and shared by every control (and thread) after that. Items no Rego test reads (outside
     /// every window, or read only by compiled tests) are never converted.
     rego: BTreeMap<String, Vec<OnceLock<Result<regorus::Value, String>>>>,
+    /// Whether any payload is still stored text (read from the ledger), so that one may fail to decode.
+    from_text: bool,
 }
 
 impl EvidenceSet {
@@ -427,6 +429,11 @@ impl EvidenceSet {
     }
 
     fn finish(mut self) -> EvidenceSet {
+        self.from_text = self
+            .by_kind
+            .values()
+            .flatten()
+            .any(|i| i.payload.text.is_some());
         for (kind, list) in &mut self.by_kind {
             list.sort_by_key(|i| (i.observed_at, i.index));
             self.rego.insert(
@@ -452,6 +459,9 @@ impl EvidenceSet {
 
     /// The first item of these kinds whose stored payload something tried and failed to decode, with why.
     pub fn unreadable<'k>(&self, kinds: impl IntoIterator<Item = &'k str>) -> Option<(u64, &str)> {
+        if !self.from_text {
+            return None;
+        }
         kinds.into_iter().find_map(|kind| {
             self.of_kind(kind)
                 .iter()
