@@ -84,8 +84,8 @@ pub struct Payload {
 static NULL: Value = Value::Null;
 
 impl Payload {
-    /// A payload from canonical JSON text, decoded on first use. The text must be one JSON value (the
-    /// ledger's stored payloads are; [`Item::from_canonical`] checks it).
+    /// A payload from canonical JSON text, decoded on first use. Text that does not decode is recorded as
+    /// such (see [`Payload::decode_error`]), not trusted.
     fn from_text(text: Box<[u8]>) -> Payload {
         Payload {
             text: Some(text),

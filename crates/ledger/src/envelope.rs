@@ -16,6 +16,8 @@ pub struct Envelope<'a> {
     attachments: &'a [u8],
     /// The evidence kind id.
     pub kind: &'a str,
+    /// The `expires_at` text, when set.
+    expires_at: Option<&'a str>,
     /// The bytes after the kind member (`,"note":…`).
     rest: &'a [u8],
 }
@@ -127,7 +129,11 @@ pub fn read(canonical: &[u8]) -> Option<Envelope<'_>> {
     c.lit(b",\"collected_at\":")?;
     c.plain_str()?;
     c.lit(b",\"expires_at\":")?;
-    c.null_or(|c| c.plain_str().map(|_| ()))?;
+    let expires_at = if c.lit(b"null").is_some() {
+        None
+    } else {
+        Some(std::str::from_utf8(c.plain_str()?).ok()?)
+    };
     c.lit(b",\"kind\":")?;
     let kind = c.plain_str()?;
     // Kind ids are ASCII (see `EvidenceKind`), so checking that is cheaper than UTF-8 validation.
@@ -138,6 +144,7 @@ pub fn read(canonical: &[u8]) -> Option<Envelope<'_>> {
     Some(Envelope {
         attachments,
         kind,
+        expires_at,
         rest: &canonical[c.at..],
     })
 }
@@ -189,11 +196,10 @@ pub fn fields(canonical: &[u8]) -> Option<Fields<'_>> {
     if before.len() <= payload_start {
         return None;
     }
-    let expires_at = expires_at(canonical)?;
     Some(Fields {
         kind: env.kind,
         observed_at,
-        expires_at,
+        expires_at: env.expires_at,
         payload: &b[payload_start..before.len()],
         locator: &b[locator_start..locator_end],
         subject: &b[subject_start..end],
@@ -213,24 +219,6 @@ fn string_start(b: &[u8], end: usize) -> Option<usize> {
             return Some(i);
         }
     }
-}
-
-/// The `expires_at` member (third in the layout): `None` inside when it is `null`.
-fn expires_at(canonical: &[u8]) -> Option<Option<&str>> {
-    let mut c = Cursor {
-        b: canonical,
-        at: 0,
-    };
-    c.lit(b"{\"attachments\":[")?;
-    let close = canonical.iter().position(|&b| b == b']')?;
-    c.at = close + 1;
-    c.lit(b",\"collected_at\":")?;
-    c.plain_str()?;
-    c.lit(b",\"expires_at\":")?;
-    if c.lit(b"null").is_some() {
-        return Some(None);
-    }
-    Some(Some(std::str::from_utf8(c.plain_str()?).ok()?))
 }
 
 /// Whether the item's `subject` member (always the last one) is the string whose canonical JSON encoding is

@@ -881,14 +881,7 @@ impl EvidenceStore for SqliteStore {
                     .sum();
                 Ok(limit.map_or(n, |l| n.min(l)))
             }
-            _ => {
-                let mut n = 0u64;
-                self.visit_from(filter, 0, &mut |_, _| {
-                    n += 1;
-                    Ok(())
-                })?;
-                Ok(n)
-            }
+            _ => crate::store::count_visited(|visit| self.visit_from(filter, 0, visit)),
         }
     }
 

@@ -127,12 +127,7 @@ pub trait EvidenceStore: std::fmt::Debug {
 
     /// How many rows `list` would return for `filter`. Stores may override this with a cheaper count.
     fn count(&self, filter: &ListFilter) -> Result<u64> {
-        let mut n = 0u64;
-        self.visit(filter, &mut |_, _| {
-            n += 1;
-            Ok(())
-        })?;
-        Ok(n)
+        count_visited(|visit| self.visit(filter, visit))
     }
 
     /// Visit the rows matching a filter in index order, as (index, canonical bytes), without collecting them
@@ -181,4 +176,16 @@ pub trait EvidenceStore: std::fmt::Debug {
 
     /// Set a collector's cursor value.
     fn set_cursor(&mut self, collector: &str, key: &str, value: &str) -> Result<()>;
+}
+
+/// How many rows a visit over them passes to its visitor.
+pub(crate) fn count_visited(
+    run: impl FnOnce(&mut dyn FnMut(u64, &[u8]) -> Result<()>) -> Result<()>,
+) -> Result<u64> {
+    let mut n = 0u64;
+    run(&mut |_, _| {
+        n += 1;
+        Ok(())
+    })?;
+    Ok(n)
 }
