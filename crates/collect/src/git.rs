@@ -11,13 +11,16 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use assay_ledger::jcs::{self, CanonicalJson};
+use assay_ledger::CanonicalWriter;
 use assay_ledger::{CanonicalEvidence, Evidence, EvidenceKind};
 use serde_json::json;
 
 use crate::config::RepoSpec;
 use crate::error::CollectError;
-use crate::repo::{CommitInfo, Person, Repo, Walked, new_commits_walked};
+use crate::repo::{
+    CommitInfo, CommitReader, PersonRef, PlainCommit, Repo, Walked, new_commits_walked,
+    plain_commit,
+};
 use crate::{Collected, Collector, Context, Deferred, Sink, source};
 
 /// Config of `[source.git]`.
@@ -188,27 +191,56 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    /// The items of `batch`, decoding the commits the walk did not (through `repo`, opened on first use).
+    /// The items of `batch`, reading the commits the walk did not decode (through `repo`, opened on first use):
+    /// the plain layout is read in place, anything else by the full decoder.
     fn build(
         &self,
         batch: Vec<Walked>,
-        repo: &mut Option<Repo>,
+        repo: &mut Option<(Repo, CommitReader)>,
         buf: &mut Vec<u8>,
     ) -> Result<Vec<CanonicalEvidence>, CollectError> {
         let name = self.spec.name.as_str();
         let mut out = Vec::with_capacity(batch.len());
         for w in batch {
-            let c = match w.decoded {
-                Some(c) => c,
+            if let Some(c) = &w.decoded {
+                out.push(commit_evidence(
+                    name,
+                    self.subject,
+                    &c.id,
+                    &CommitFields::decoded(c),
+                    self.now,
+                )?);
+                continue;
+            }
+            let (r, reader) = match repo {
+                Some(r) => r,
                 None => {
-                    let r = match repo {
-                        Some(r) => r,
-                        None => repo.insert(Repo::open(NAME, self.spec, self.workspace)?),
-                    };
-                    r.commit_in(w.id, buf)?
+                    let r = Repo::open(NAME, self.spec, self.workspace)?;
+                    let reader = r.commit_reader();
+                    repo.insert((r, reader))
                 }
             };
-            out.push(commit_evidence(name, self.subject, c, self.now)?);
+            let data = reader.read(r, w.id, buf)?;
+            let item = match plain_commit(data, r.object_hash()) {
+                Some(p) => commit_evidence(
+                    name,
+                    self.subject,
+                    &w.id,
+                    &CommitFields::plain(&p),
+                    self.now,
+                )?,
+                None => {
+                    let c = r.decode_commit(w.id, data)?;
+                    commit_evidence(
+                        name,
+                        self.subject,
+                        &w.id,
+                        &CommitFields::decoded(&c),
+                        self.now,
+                    )?
+                }
+            };
+            out.push(item);
         }
         Ok(out)
     }
@@ -236,49 +268,45 @@ fn commit_time(
     Ok(repo.commit(id)?.committer.time)
 }
 
-/// The `git.commit` item of `c`, its payload written in canonical form here (documented in
-/// `docs/evidence/lineage.md`; the members in the order JCS sorts them).
+/// The `git.commit` item of commit `id`, its payload written in canonical form here (documented in
+/// `docs/evidence/lineage.md`; the members in the order JCS sorts them, which the writer checks).
 fn commit_evidence(
     repo: &str,
     subject: &str,
-    c: CommitInfo,
+    id: &gix::oid,
+    c: &CommitFields<'_>,
     now: jiff::Timestamp,
 ) -> Result<CanonicalEvidence, CollectError> {
+    let mut hex = [0u8; 64];
+    let id = id.hex_to_buf(&mut hex);
     let message = c.message.trim_end();
-    let mut o = Vec::with_capacity(320 + message.len());
-    let id = c.id.to_hex().to_string();
-    o.extend_from_slice(b"{\"author\":");
-    write_person(&mut o, &c.author);
-    o.extend_from_slice(b",\"commit\":\"");
-    o.extend_from_slice(id.as_bytes());
-    o.extend_from_slice(b"\",\"committer\":");
-    write_person(&mut o, &c.committer);
-    o.extend_from_slice(b",\"message\":");
-    jcs::write_str(&mut o, message);
-    o.extend_from_slice(b",\"parents\":[");
-    for (i, p) in c.parents.iter().enumerate() {
-        if i > 0 {
-            o.push(b',');
-        }
-        write_id(&mut o, p);
+    let mut w = CanonicalWriter::with_capacity(320 + message.len());
+    w.begin_object().key("author");
+    write_person(&mut w, &c.author);
+    w.key("commit").plain_str(id.as_bytes()).key("committer");
+    write_person(&mut w, &c.committer);
+    w.key("message").str(message).key("parents").begin_array();
+    match &c.parents {
+        Parents::Plain(p) => p.parents().for_each(|p| {
+            w.plain_str(p.as_bytes());
+        }),
+        Parents::Ids(ids) => ids.iter().for_each(|p| {
+            w.plain_str(p.to_hex().to_string().as_bytes());
+        }),
     }
-    o.extend_from_slice(b"],\"repo\":");
-    jcs::write_str(&mut o, repo);
-    o.extend_from_slice(b",\"signature_format\":");
+    w.end_array().key("repo").str(repo).key("signature_format");
     match c.signature {
-        Some(f) => jcs::write_str(&mut o, f),
-        None => o.extend_from_slice(b"null"),
-    }
-    o.extend_from_slice(b",\"signature_verified\":false,\"signed\":");
-    o.extend_from_slice(if c.signature.is_some() {
-        b"true"
-    } else {
-        b"false"
-    });
-    o.extend_from_slice(b",\"tree\":");
-    write_id(&mut o, &c.tree);
-    o.push(b'}');
-    let payload = CanonicalJson::from_bytes(o).map_err(|e| refused(&e.reason))?;
+        Some(f) => w.str(f),
+        None => w.null(),
+    };
+    w.key("signature_verified")
+        .bool(false)
+        .key("signed")
+        .bool(c.signature.is_some())
+        .key("tree")
+        .plain_str(c.tree.as_bytes())
+        .end_object();
+    let payload = w.finish().map_err(|e| refused(&e.reason))?;
     Ok(Evidence {
         kind: EvidenceKind::GitCommit,
         subject: subject.to_owned(),
@@ -292,28 +320,55 @@ fn commit_evidence(
     })
 }
 
-/// An object id as a JSON string.
-fn write_id(o: &mut Vec<u8>, id: &gix::oid) {
-    let mut hex = [0u8; 64];
-    let hex = id.hex_to_buf(&mut hex);
-    o.push(b'"');
-    o.extend_from_slice(hex.as_bytes());
-    o.push(b'"');
+/// What a commit item says of a commit, from the plain reader or the full decoder.
+struct CommitFields<'a> {
+    tree: std::borrow::Cow<'a, str>,
+    parents: Parents<'a>,
+    author: PersonRef<'a>,
+    committer: PersonRef<'a>,
+    message: &'a str,
+    signature: Option<&'static str>,
+}
+
+enum Parents<'a> {
+    Plain(&'a PlainCommit<'a>),
+    Ids(&'a [gix::ObjectId]),
+}
+
+impl<'a> CommitFields<'a> {
+    fn plain(c: &'a PlainCommit<'a>) -> Self {
+        CommitFields {
+            tree: c.tree.into(),
+            parents: Parents::Plain(c),
+            author: c.author,
+            committer: c.committer,
+            message: c.message,
+            signature: None,
+        }
+    }
+
+    fn decoded(c: &'a CommitInfo) -> Self {
+        CommitFields {
+            tree: c.tree.to_hex().to_string().into(),
+            parents: Parents::Ids(&c.parents),
+            author: c.author.as_person_ref(),
+            committer: c.committer.as_person_ref(),
+            message: &c.message,
+            signature: c.signature,
+        }
+    }
 }
 
 /// A person as [`Person::into_json`] writes it, in canonical form.
-fn write_person(o: &mut Vec<u8>, p: &Person) {
-    use std::io::Write as _;
-    o.extend_from_slice(b"{\"email\":");
-    jcs::write_str(o, &p.email);
-    o.extend_from_slice(b",\"name\":");
-    jcs::write_str(o, &p.name);
-    // RFC 3339 text needs no escaping; writing to a Vec cannot fail.
-    let _ = write!(o, ",\"time\":\"{}\",\"utc_offset_minutes\":", p.time);
-    let m = p.offset_minutes;
-    if m < 0 {
-        o.push(b'-');
-    }
-    jcs::write_u64(o, u64::from(m.unsigned_abs()));
-    o.push(b'}');
+fn write_person(w: &mut CanonicalWriter, p: &PersonRef<'_>) {
+    w.begin_object()
+        .key("email")
+        .str(p.email)
+        .key("name")
+        .str(p.name)
+        .key("time")
+        .display(p.time)
+        .key("utc_offset_minutes")
+        .int(i64::from(p.offset_minutes))
+        .end_object();
 }

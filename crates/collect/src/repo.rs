@@ -93,6 +93,87 @@ fn graph_node(graph: &gix::commitgraph::Graph, id: ObjectId) -> Option<Node> {
     })
 }
 
+/// Reads commit objects one after another straight from the repository's pack files — an index lookup and one
+/// inflate each, with no object-database handle in between — and through the object database when a commit is
+/// not in a pack this reader opened (loose, in an alternate, in a pack written since) or a pack entry does not
+/// decode. The bytes are the object's, as the object database would return them.
+pub(crate) struct CommitReader {
+    packs: Vec<gix::odb::pack::Bundle>,
+    inflate: gix::zlib::Inflate,
+    /// The pack that held the last commit read: the next is most likely in it too.
+    last: usize,
+}
+
+impl CommitReader {
+    /// The bytes of commit `id`, in `buf`.
+    pub fn read<'b>(
+        &mut self,
+        repo: &Repo,
+        id: ObjectId,
+        buf: &'b mut Vec<u8>,
+    ) -> Result<&'b [u8], CollectError> {
+        let n = self.packs.len();
+        let mut found = None;
+        for k in 0..n {
+            let i = (self.last + k) % n;
+            let bundle = &self.packs[i];
+            if let Some(idx) = bundle.index.lookup(id) {
+                let decoded = bundle.get_object_by_index(
+                    idx,
+                    buf,
+                    &mut self.inflate,
+                    &mut gix::odb::pack::cache::Never,
+                );
+                if let Ok((data, _)) = decoded {
+                    found = Some((i, data.kind));
+                }
+                break;
+            }
+        }
+        match found {
+            Some((i, Kind::Commit)) => {
+                self.last = i;
+                Ok(buf.as_slice())
+            }
+            Some((_, kind)) => Err(repo.err(format!("{id} is a {kind}, not a commit"))),
+            None => {
+                use gix::objs::Find as _;
+                let data = repo
+                    .repo
+                    .objects
+                    .try_find(&id, buf)
+                    .map_err(|e| repo.err(format!("object {id}: {e}")))?
+                    .ok_or_else(|| repo.err(format!("object {id}: not found")))?;
+                if data.kind != Kind::Commit {
+                    return Err(repo.err(format!("{id} is a {}, not a commit", data.kind)));
+                }
+                Ok(data.data)
+            }
+        }
+    }
+}
+
+/// Decode a commit object's bytes with gix's decoder (every layout git accepts).
+fn decode_commit(id: ObjectId, data: &[u8], hash: gix::hash::Kind) -> Result<CommitInfo, String> {
+    let c = CommitRef::from_bytes(data, hash).map_err(|e| e.to_string())?;
+    let author = c.author().map_err(|e| e.to_string())?;
+    let committer = c.committer().map_err(|e| e.to_string())?;
+    let unreadable = || "unreadable time in signature".to_owned();
+    let signature = c
+        .extra_headers()
+        .pgp_signature()
+        .map(|s| signature_format(s.as_ref()));
+    Ok(CommitInfo {
+        id,
+        tree: c.tree(),
+        parents: c.parents().collect(),
+        author: person(&author).ok_or_else(unreadable)?,
+        committer: person(&committer).ok_or_else(unreadable)?,
+        message: String::from_utf8_lossy(c.message.as_ref()).into_owned(),
+        signature,
+    })
+}
+
 /// A reference and what it points at.
 #[derive(Debug, Clone)]
 pub(crate) struct RefInfo {
@@ -166,6 +247,34 @@ impl Repo {
         self.repo.object_hash()
     }
 
+    /// The repository's hash (SHA-1 or SHA-256).
+    pub fn object_hash(&self) -> gix::hash::Kind {
+        self.repo.object_hash()
+    }
+
+    /// A reader of many commits in a row (see [`CommitReader`]).
+    pub fn commit_reader(&self) -> CommitReader {
+        let dir = self.repo.common_dir().join("objects").join("pack");
+        let mut packs = Vec::new();
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            let mut idx: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "idx"))
+                .collect();
+            idx.sort();
+            // A pack that does not open (being written, say) is left to the object database.
+            packs.extend(
+                idx.iter()
+                    .filter_map(|p| gix::odb::pack::Bundle::at(p, self.hash_kind()).ok()),
+            );
+        }
+        CommitReader {
+            packs,
+            inflate: gix::zlib::Inflate::default(),
+            last: 0,
+        }
+    }
+
     /// Decode a commit.
     pub fn commit(&self, id: ObjectId) -> Result<CommitInfo, CollectError> {
         let (kind, data) = self.read(id)?;
@@ -175,29 +284,8 @@ impl Repo {
         self.decode_commit(id, &data)
     }
 
-    fn decode_commit(&self, id: ObjectId, data: &[u8]) -> Result<CommitInfo, CollectError> {
-        let c = CommitRef::from_bytes(data, self.hash_kind())
-            .map_err(|e| self.err(format!("commit {id}: {e}")))?;
-        let author = c
-            .author()
-            .map_err(|e| self.err(format!("commit {id}: {e}")))?;
-        let committer = c
-            .committer()
-            .map_err(|e| self.err(format!("commit {id}: {e}")))?;
-        let unreadable = || self.err(format!("commit {id}: unreadable time in signature"));
-        let signature = c
-            .extra_headers()
-            .pgp_signature()
-            .map(|s| signature_format(s.as_ref()));
-        Ok(CommitInfo {
-            id,
-            tree: c.tree(),
-            parents: c.parents().collect(),
-            author: person(&author).ok_or_else(unreadable)?,
-            committer: person(&committer).ok_or_else(unreadable)?,
-            message: String::from_utf8_lossy(c.message.as_ref()).into_owned(),
-            signature,
-        })
+    pub fn decode_commit(&self, id: ObjectId, data: &[u8]) -> Result<CommitInfo, CollectError> {
+        decode_commit(id, data, self.hash_kind()).map_err(|e| self.err(format!("commit {id}: {e}")))
     }
 
     /// Every reference (branches, tags, remotes), with tags decoded and peeled to commits.
@@ -299,6 +387,102 @@ impl Repo {
             Some(node) => Ok(node),
             None => self.decoded_node(id, &mut buf),
         })
+    }
+
+    /// The same walk over commit-graph positions alone, when every tip is in `graph` (and every hidden tip is
+    /// in it or gone): flags in a vector instead of maps keyed by id, parents and times read in place. `None`
+    /// when a tip is outside the graph (commits made since it was written): the caller walks by id instead.
+    pub fn walk_positions(
+        &self,
+        graph: &gix::commitgraph::Graph,
+        tips: &[ObjectId],
+        hidden: &[ObjectId],
+        mut on_commit: impl FnMut(),
+    ) -> Result<Option<Vec<Walked>>, CollectError> {
+        use std::collections::BinaryHeap;
+        const SEEN: u8 = 1;
+        const HIDDEN: u8 = 2;
+        const QUEUED: u8 = 4;
+        let mut starts = Vec::with_capacity(hidden.len() + tips.len());
+        for h in hidden {
+            match graph.lookup(h) {
+                Some(p) => starts.push((p, true)),
+                None if self.repo.has_object(*h) => return Ok(None),
+                None => {} // history rewritten: an old tip that is gone hides nothing
+            }
+        }
+        for t in tips {
+            match graph.lookup(t) {
+                Some(p) => starts.push((p, false)),
+                None => return Ok(None),
+            }
+        }
+        let hidden_set: HashSet<&ObjectId> = hidden.iter().collect();
+        if !tips.is_empty() && tips.iter().all(|t| hidden_set.contains(t)) {
+            return Ok(Some(Vec::new()));
+        }
+        let n = graph.num_commits() as usize;
+        let corrupt = || {
+            self.err("the commit-graph file is inconsistent (a parent outside it); run `git commit-graph write`")
+        };
+        let mut flags = vec![0u8; n];
+        let mut heap: BinaryHeap<(i64, u32)> = BinaryHeap::new();
+        let mut visible = 0usize;
+        let push = |pos: gix::commitgraph::Position,
+                    hide: bool,
+                    flags: &mut [u8],
+                    heap: &mut BinaryHeap<(i64, u32)>,
+                    visible: &mut usize|
+         -> Result<(), CollectError> {
+            let f = flags.get_mut(pos.0 as usize).ok_or_else(corrupt)?;
+            if *f & SEEN != 0 {
+                if hide && *f & (HIDDEN | QUEUED) == QUEUED {
+                    *f |= HIDDEN;
+                    *visible -= 1;
+                }
+                return Ok(());
+            }
+            *f = SEEN | QUEUED | if hide { HIDDEN } else { 0 };
+            if !hide {
+                *visible += 1;
+            }
+            let time =
+                i64::try_from(graph.commit_at(pos).committer_timestamp()).map_err(|_| corrupt())?;
+            heap.push((time, pos.0));
+            Ok(())
+        };
+        for (p, hide) in starts {
+            push(p, hide, &mut flags, &mut heap, &mut visible)?;
+        }
+        let mut out = Vec::new();
+        let mut parents = Vec::with_capacity(2);
+        while visible > 0 {
+            let Some((time, raw)) = heap.pop() else { break };
+            let f = &mut flags[raw as usize];
+            *f &= !QUEUED;
+            let hide = *f & HIDDEN != 0;
+            if !hide {
+                visible -= 1;
+            }
+            let commit = graph.commit_at(gix::commitgraph::Position(raw));
+            parents.clear();
+            for p in commit.iter_parents() {
+                parents.push(p.map_err(|_| corrupt())?);
+            }
+            for p in &parents {
+                push(*p, hide, &mut flags, &mut heap, &mut visible)?;
+            }
+            if !hide {
+                on_commit();
+                out.push(Walked {
+                    id: commit.id().to_owned(),
+                    time,
+                    decoded: None,
+                });
+            }
+        }
+        out.sort_by(|a, b| a.time.cmp(&b.time).then(a.id.cmp(&b.id)));
+        Ok(Some(out))
     }
 
     fn decoded_node(&self, id: ObjectId, buf: &mut Vec<u8>) -> Result<Node, CollectError> {
@@ -617,7 +801,10 @@ pub(crate) fn new_commits_walked(
     let (hidden, refs, tips, cursor) = walk_start(repo, ctx)?;
     let progress = &mut *ctx.progress;
     let commits = match repo.commit_graph() {
-        Some(graph) => repo.walk_graph(&graph, &tips, &hidden, || progress.inc(1))?,
+        Some(graph) => match repo.walk_positions(&graph, &tips, &hidden, || progress.inc(1))? {
+            Some(walked) => walked,
+            None => repo.walk_graph(&graph, &tips, &hidden, || progress.inc(1))?,
+        },
         None => repo
             .walk(&tips, &hidden, || progress.inc(1))?
             .into_iter()
@@ -666,5 +853,259 @@ pub(crate) fn storable(v: Value) -> Value {
         Value::Array(a) => Value::Array(a.into_iter().map(storable).collect()),
         Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, storable(v))).collect()),
         other => other,
+    }
+}
+
+/// A person and time as a commit item writes them, borrowed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PersonRef<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub time: Timestamp,
+    pub offset_minutes: i32,
+}
+
+impl Person {
+    pub fn as_person_ref(&self) -> PersonRef<'_> {
+        PersonRef {
+            name: &self.name,
+            email: &self.email,
+            time: self.time,
+            offset_minutes: self.offset_minutes,
+        }
+    }
+}
+
+/// A commit in the layout git writes for almost every commit — `tree`, `parent`s, `author`, `committer`, a
+/// blank line, a UTF-8 message — read in place, without allocating. [`plain_commit`] returns `None` for any
+/// other layout (signatures, `encoding`, `mergetag`, odd identities or times), which the full decoder reads;
+/// where both read a commit they agree (tested against gix's decoder).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PlainCommit<'a> {
+    /// The tree id, lowercase hex.
+    pub tree: &'a str,
+    /// The `parent` lines, each `parent HEX\n`.
+    parent_lines: &'a [u8],
+    hex_len: usize,
+    pub author: PersonRef<'a>,
+    pub committer: PersonRef<'a>,
+    pub message: &'a str,
+}
+
+impl<'a> PlainCommit<'a> {
+    /// Parent ids, lowercase hex.
+    pub fn parents(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let step = "parent ".len() + self.hex_len + 1;
+        let lines = self.parent_lines;
+        let hex_len = self.hex_len;
+        lines.chunks(step).map(move |l| {
+            // Checked hex when the commit was read.
+            std::str::from_utf8(&l[7..7 + hex_len]).unwrap_or_default()
+        })
+    }
+}
+
+/// Read `data` (a commit object's bytes) when it has the plain layout; see [`PlainCommit`].
+pub(crate) fn plain_commit(data: &[u8], hash: gix::hash::Kind) -> Option<PlainCommit<'_>> {
+    let hex_len = hash.len_in_hex();
+    let is_hex =
+        |s: &[u8]| s.len() == hex_len && s.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    fn line<'a>(rest: &mut &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+        let r = rest.strip_prefix(prefix)?;
+        let end = r.iter().position(|&b| b == b'\n')?;
+        *rest = &r[end + 1..];
+        Some(&r[..end])
+    }
+    let mut rest = data;
+    let tree = line(&mut rest, b"tree ")?;
+    if !is_hex(tree) {
+        return None;
+    }
+    let parents_start = data.len() - rest.len();
+    while rest.starts_with(b"parent ") {
+        if !is_hex(line(&mut rest, b"parent ")?) {
+            return None;
+        }
+    }
+    let parents_end = data.len() - rest.len();
+    let author = plain_person(line(&mut rest, b"author ")?)?;
+    let committer = plain_person(line(&mut rest, b"committer ")?)?;
+    let message = std::str::from_utf8(rest.strip_prefix(b"\n")?).ok()?;
+    Some(PlainCommit {
+        tree: std::str::from_utf8(tree).ok()?,
+        parent_lines: &data[parents_start..parents_end],
+        hex_len,
+        author,
+        committer,
+        message,
+    })
+}
+
+/// `Name <email> SECONDS +HHMM` with nothing to trim or skip, UTF-8 name and email, a plausible offset.
+fn plain_person(line: &[u8]) -> Option<PersonRef<'_>> {
+    let lt = line.iter().position(|&b| b == b'<')?;
+    let gt = line.iter().rposition(|&b| b == b'>')?;
+    if gt <= lt || line.get(lt + 1) == Some(&b'<') || line[..gt].last() == Some(&b'>') {
+        return None;
+    }
+    let name = line[..lt].strip_suffix(b" ")?;
+    let email = &line[lt + 1..gt];
+    let untrimmed = |s: &[u8]| {
+        s.first().is_some_and(|b| !b.is_ascii_graphic())
+            || s.last().is_some_and(|b| !b.is_ascii_graphic())
+    };
+    if untrimmed(name) || untrimmed(email) {
+        return None;
+    }
+    let when = line[gt + 1..].strip_prefix(b" ")?;
+    let space = when.iter().position(|&b| b == b' ')?;
+    let (secs, zone) = (&when[..space], &when[space + 1..]);
+    if secs.is_empty() || secs.len() > 12 || !secs.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let [sign, h1, h2, m1, m2] = *zone else {
+        return None;
+    };
+    if !matches!(sign, b'+' | b'-') || ![h1, h2, m1, m2].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let (hours, minutes) = (
+        i32::from((h1 - b'0') * 10 + (h2 - b'0')),
+        i32::from((m1 - b'0') * 10 + (m2 - b'0')),
+    );
+    if hours > 14 || minutes > 59 {
+        return None;
+    }
+    let seconds: i64 = std::str::from_utf8(secs).ok()?.parse().ok()?;
+    let offset = (hours * 60 + minutes) * if sign == b'-' { -1 } else { 1 };
+    Some(PersonRef {
+        name: std::str::from_utf8(name).ok()?,
+        email: std::str::from_utf8(email).ok()?,
+        time: Timestamp::from_second(seconds).ok()?,
+        offset_minutes: offset,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const TREE: &str = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+    const PARENT: &str = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391";
+
+    /// Where the plain reader reads a commit, it reads what gix's decoder reads.
+    fn agree(data: &[u8]) -> bool {
+        let Some(plain) = plain_commit(data, gix::hash::Kind::Sha1) else {
+            return false;
+        };
+        let id = ObjectId::null(gix::hash::Kind::Sha1);
+        let full = decode_commit(id, data, gix::hash::Kind::Sha1).unwrap_or_else(|e| {
+            panic!(
+                "the plain reader read a commit gix refuses ({e}): {:?}",
+                String::from_utf8_lossy(data)
+            )
+        });
+        assert_eq!(plain.tree, full.tree.to_string());
+        assert_eq!(
+            plain.parents().collect::<Vec<_>>(),
+            full.parents
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(plain.author, full.author.as_person_ref());
+        assert_eq!(plain.committer, full.committer.as_person_ref());
+        assert_eq!(plain.message, full.message);
+        assert_eq!(full.signature, None);
+        true
+    }
+
+    fn commit(parents: usize, author: &str, committer: &str, message: &str) -> Vec<u8> {
+        let mut s = format!("tree {TREE}\n");
+        for _ in 0..parents {
+            s.push_str(&format!("parent {PARENT}\n"));
+        }
+        s.push_str(&format!(
+            "author {author}\ncommitter {committer}\n\n{message}"
+        ));
+        s.into_bytes()
+    }
+
+    #[test]
+    fn the_usual_layouts_are_read_in_place_and_agree_with_gix() {
+        let dev = "Dev One <dev@example.com> 1700000060 +0000";
+        assert!(agree(&commit(0, dev, dev, "root\n")));
+        assert!(agree(&commit(
+            1,
+            dev,
+            "Bot <bot@ci> 1700000999 -0230",
+            "fix: thing\n\nbody\n"
+        )));
+        assert!(agree(&commit(
+            2,
+            "Zoë Ünïcode <z@ex.org> 1 +1400",
+            dev,
+            "merge"
+        )));
+        assert!(agree(&commit(1, " <> 1700000000 +0100", dev, "")));
+        assert!(agree(&commit(1, "A>B <a@b> 5 +0000", dev, "x")));
+    }
+
+    #[test]
+    fn other_layouts_are_left_to_the_full_decoder() {
+        let dev = "Dev <dev@example.com> 1700000060 +0000";
+        let signed = format!(
+            "tree {TREE}\nauthor {dev}\ncommitter {dev}\ngpgsig -----BEGIN PGP SIGNATURE-----\n x\n -----END PGP SIGNATURE-----\n\nm"
+        )
+        .into_bytes();
+        for data in [
+            signed,
+            commit(1, dev, dev, "m")
+                .into_iter()
+                .chain(b"\xff".iter().copied())
+                .collect(),
+            commit(1, "Dev  <dev@example.com> 1 +0000", dev, "m"),
+            commit(1, "Dev <<dev@example.com> 1 +0000", dev, "m"),
+            commit(1, "Dev <dev@example.com> 1 +2500", dev, "m"),
+            commit(1, "Dev <dev@example.com> 99999999999999 +0000", dev, "m"),
+            commit(1, "Dev <dev@example.com>  1 +0000", dev, "m"),
+            format!(
+                "tree {}\nauthor {dev}\ncommitter {dev}\n\nm",
+                TREE.to_uppercase()
+            )
+            .into_bytes(),
+            format!("tree {TREE}\nauthor {dev}\ncommitter {dev}\nencoding ISO-8859-1\n\nm")
+                .into_bytes(),
+        ] {
+            assert!(
+                plain_commit(&data, gix::hash::Kind::Sha1).is_none(),
+                "{:?}",
+                String::from_utf8_lossy(&data)
+            );
+        }
+    }
+
+    fn identity() -> impl Strategy<Value = String> {
+        // Names and emails with the characters that make identities awkward: spaces, brackets, non-ASCII.
+        proptest::string::string_regex("[ a-zA-Z<>@.\t\u{e9}\u{3000}-]{0,12}").expect("valid regex")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn the_plain_reader_agrees_with_gix_whenever_it_reads(
+            parents in 0usize..3,
+            name in identity(),
+            email in identity(),
+            secs in proptest::string::string_regex("[0-9]{0,14}").expect("valid regex"),
+            zone in proptest::string::string_regex("[+-][0-9]{4}|[+-]?[0-9]{1,5}").expect("valid regex"),
+            message in "(?s).{0,40}",
+        ) {
+            let who = format!("{name} <{email}> {secs} {zone}");
+            let dev = "Dev <dev@example.com> 1700000060 +0000";
+            agree(&commit(parents, &who, dev, &message));
+            agree(&commit(parents, dev, &who, &message));
+        }
     }
 }

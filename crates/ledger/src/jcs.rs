@@ -102,6 +102,248 @@ impl CanonicalJson {
     }
 }
 
+/// Writes one JSON value in canonical form by construction, so the result needs no second pass: strings go
+/// through [`write_str`], integers are limited to ±2^53, and member names are `&'static str` checked against the
+/// previous name of their object (UTF-16 order, no repeats). A collector that knows its fields writes its
+/// payloads with this instead of building a [`Value`]. Misuse (a member out of order, a value where a name is
+/// due, an unclosed object) is not a panic: [`CanonicalWriter::finish`] reports the first mistake.
+#[derive(Debug, Default)]
+pub struct CanonicalWriter {
+    out: Vec<u8>,
+    frames: Vec<Frame>,
+    /// A member name was written and its value is due.
+    named: bool,
+    /// The top-level value is complete.
+    done: bool,
+    error: Option<String>,
+}
+
+#[derive(Debug)]
+enum Frame {
+    Object { last: Option<&'static str> },
+    Array { empty: bool },
+}
+
+impl CanonicalWriter {
+    /// A writer whose buffer starts with room for `capacity` bytes.
+    pub fn with_capacity(capacity: usize) -> CanonicalWriter {
+        CanonicalWriter {
+            out: Vec::with_capacity(capacity),
+            ..CanonicalWriter::default()
+        }
+    }
+
+    fn fail(&mut self, why: impl FnOnce() -> String) {
+        if self.error.is_none() {
+            self.error = Some(why());
+        }
+    }
+
+    /// Before a value: a separator inside an array; a name must have been written inside an object.
+    fn value_start(&mut self) {
+        if self.done {
+            return self.fail(|| "a second value after the top-level one".into());
+        }
+        match self.frames.last_mut() {
+            None => {}
+            Some(Frame::Object { .. }) => {
+                if !self.named {
+                    return self.fail(|| "a value inside an object without a member name".into());
+                }
+                self.named = false;
+            }
+            Some(Frame::Array { empty }) => {
+                if !*empty {
+                    self.out.push(b',');
+                }
+                *empty = false;
+            }
+        }
+    }
+
+    fn value_end(&mut self) {
+        if self.frames.is_empty() {
+            self.done = true;
+        }
+    }
+
+    /// Write a member name; its value is written next.
+    pub fn key(&mut self, name: &'static str) -> &mut Self {
+        let prev = match self.frames.last() {
+            Some(Frame::Object { last }) if !self.named => *last,
+            _ => {
+                self.fail(|| {
+                    format!("member name {name:?} outside an object or where a value is due")
+                });
+                return self;
+            }
+        };
+        if let Some(prev) = prev {
+            if utf16_cmp(prev, name) != Ordering::Less {
+                self.fail(|| {
+                    format!("member {name:?} written after {prev:?}: not in canonical order")
+                });
+            }
+            self.out.push(b',');
+        }
+        if let Some(Frame::Object { last }) = self.frames.last_mut() {
+            *last = Some(name);
+        }
+        write_str(&mut self.out, name);
+        self.out.push(b':');
+        self.named = true;
+        self
+    }
+
+    /// Write a string.
+    pub fn str(&mut self, s: &str) -> &mut Self {
+        self.value_start();
+        write_str(&mut self.out, s);
+        self.value_end();
+        self
+    }
+
+    /// Write what `v` displays, as a string (a timestamp, say), without an intermediate `String` unless the text
+    /// needs escaping.
+    pub fn display(&mut self, v: impl std::fmt::Display) -> &mut Self {
+        use std::io::Write as _;
+        self.value_start();
+        let start = self.out.len();
+        self.out.push(b'"');
+        // Writing to a Vec fails only when `v`'s Display does; that text is then left out.
+        if write!(self.out, "{v}").is_err() {
+            self.fail(|| "a value's Display implementation failed".into());
+        }
+        let text = &self.out[start + 1..];
+        if text.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+            let text = String::from_utf8_lossy(text).into_owned();
+            self.out.truncate(start);
+            write_str(&mut self.out, &text);
+        } else {
+            self.out.push(b'"');
+        }
+        self.value_end();
+        self
+    }
+
+    /// Write a string made of ASCII letters and digits only (an object id in hex, say): copied as it is.
+    pub fn plain_str(&mut self, s: &[u8]) -> &mut Self {
+        if !s.iter().all(u8::is_ascii_alphanumeric) {
+            return self.str(&String::from_utf8_lossy(s));
+        }
+        self.value_start();
+        self.out.push(b'"');
+        self.out.extend_from_slice(s);
+        self.out.push(b'"');
+        self.value_end();
+        self
+    }
+
+    /// Write an integer; one beyond ±2^53 is refused (send it as a string).
+    pub fn int(&mut self, i: i64) -> &mut Self {
+        if i.unsigned_abs() > MAX_EXACT_INTEGER {
+            self.fail(|| format!("integer {i} is beyond ±2^53; send it as a string"));
+        }
+        self.value_start();
+        if i < 0 {
+            self.out.push(b'-');
+        }
+        write_u64(&mut self.out, i.unsigned_abs());
+        self.value_end();
+        self
+    }
+
+    /// Write `true` or `false`.
+    pub fn bool(&mut self, b: bool) -> &mut Self {
+        self.value_start();
+        self.out
+            .extend_from_slice(if b { b"true" } else { b"false" });
+        self.value_end();
+        self
+    }
+
+    /// Write `null`.
+    pub fn null(&mut self) -> &mut Self {
+        self.value_start();
+        self.out.extend_from_slice(b"null");
+        self.value_end();
+        self
+    }
+
+    /// Open an object; its members follow, each a [`key`](Self::key) and a value, names in canonical order.
+    pub fn begin_object(&mut self) -> &mut Self {
+        self.open(b'{', Frame::Object { last: None })
+    }
+
+    /// Open an array.
+    pub fn begin_array(&mut self) -> &mut Self {
+        self.open(b'[', Frame::Array { empty: true })
+    }
+
+    fn open(&mut self, byte: u8, frame: Frame) -> &mut Self {
+        if self.frames.len() >= MAX_DEPTH {
+            self.fail(|| format!("nesting deeper than {MAX_DEPTH}"));
+        }
+        self.value_start();
+        self.out.push(byte);
+        self.frames.push(frame);
+        self
+    }
+
+    /// Close the innermost object.
+    pub fn end_object(&mut self) -> &mut Self {
+        match self.frames.last() {
+            Some(Frame::Object { .. }) if !self.named => self.close(b'}'),
+            _ => {
+                self.fail(|| "end_object where no object can end".into());
+                self
+            }
+        }
+    }
+
+    /// Close the innermost array.
+    pub fn end_array(&mut self) -> &mut Self {
+        match self.frames.last() {
+            Some(Frame::Array { .. }) => self.close(b']'),
+            _ => {
+                self.fail(|| "end_array where no array is open".into());
+                self
+            }
+        }
+    }
+
+    fn close(&mut self, byte: u8) -> &mut Self {
+        self.frames.pop();
+        self.out.push(byte);
+        self.value_end();
+        self
+    }
+
+    /// The canonical text written, or the first mistake made writing it.
+    pub fn finish(self) -> Result<CanonicalJson, JcsError> {
+        let reason = match self.error {
+            Some(e) => Some(e),
+            None if !self.done => {
+                Some("the value is incomplete (an object or array is still open)".into())
+            }
+            None => None,
+        };
+        match reason {
+            Some(reason) => Err(JcsError {
+                path: String::new(),
+                reason,
+            }),
+            None => {
+                debug_assert!(
+                    check(&self.out).is_ok(),
+                    "CanonicalWriter wrote non-canonical text"
+                );
+                Ok(CanonicalJson(self.out))
+            }
+        }
+    }
+}
+
 /// Nesting deeper than this is refused by [`check`] (the ledger's reader could not decode it either).
 pub const MAX_DEPTH: usize = 128;
 

@@ -37,7 +37,7 @@ pub use blob::{BlobState, BlobStore};
 pub use digest::Sha256Digest;
 pub use error::{LedgerError, Result};
 pub use evidence::{CanonicalEvidence, Evidence, FieldError, Payload, PreparedItem, Source};
-pub use jcs::CanonicalJson;
+pub use jcs::{CanonicalJson, CanonicalWriter};
 pub use kind::EvidenceKind;
 pub use ledger::{
     ASSAY_DIR, Ledger, Problem, ProblemCategory, Proof, StoredItem, VerifyOptions, VerifyReport,

@@ -1,7 +1,7 @@
 //! Items whose payload arrives as canonical JSON bytes (`Ledger::append_canonical`): they store exactly what
 //! the same items with `serde_json::Value` payloads store, and bytes that are not canonical JSON are refused.
 
-use assay_ledger::jcs::{self, CanonicalJson};
+use assay_ledger::jcs::{self, CanonicalJson, CanonicalWriter};
 use assay_ledger::{
     CanonicalEvidence, Evidence, EvidenceKind, Ledger, ListFilter, NoProgress, Sha256Digest, Source,
 };
@@ -328,6 +328,151 @@ proptest! {
         if CanonicalJson::from_bytes(bytes.clone()).is_ok() {
             let parsed: Value = serde_json::from_slice(&bytes).expect("accepted text parses");
             prop_assert_eq!(jcs::to_vec(&parsed).expect("jcs"), bytes);
+        }
+    }
+}
+
+/// Write `v` through the writer, members in the order `sort` gives (keys leaked: the writer takes static names).
+fn write_through(w: &mut CanonicalWriter, v: &Value, sort: bool) {
+    match v {
+        Value::Null => {
+            w.null();
+        }
+        Value::Bool(b) => {
+            w.bool(*b);
+        }
+        Value::Number(n) => {
+            w.int(n.as_i64().expect("integers only"));
+        }
+        Value::String(s) => {
+            w.str(s);
+        }
+        Value::Array(items) => {
+            w.begin_array();
+            for i in items {
+                write_through(w, i, sort);
+            }
+            w.end_array();
+        }
+        Value::Object(map) => {
+            let mut members: Vec<(&String, &Value)> = map.iter().collect();
+            if sort {
+                members.sort_by(|a, b| jcs::utf16_cmp(a.0, b.0));
+            }
+            w.begin_object();
+            for (k, v) in members {
+                w.key(Box::leak(k.clone().into_boxed_str()));
+                write_through(w, v, sort);
+            }
+            w.end_object();
+        }
+    }
+}
+
+fn arb_writable() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        (-(1i64 << 53)..=(1i64 << 53)).prop_map(|n| json!(n)),
+        "\\PC{0,8}|[\\x00-\\x1f\"\\\\\u{e000}-\u{ffff}\u{10000}-\u{10ffff}]{0,4}"
+            .prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec(
+                (
+                    "[a-c\u{e000}\u{10000}\"\\\\]{0,3}".prop_map(String::from),
+                    inner
+                ),
+                0..6
+            )
+            .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+#[test]
+fn the_writer_reports_misuse_instead_of_writing_bad_text() {
+    let mut w = CanonicalWriter::default();
+    w.begin_object()
+        .key("b")
+        .int(1)
+        .key("a")
+        .int(2)
+        .end_object();
+    let e = w.finish().expect_err("out of order");
+    assert!(
+        e.reason.contains("\"a\" written after \"b\""),
+        "{}",
+        e.reason
+    );
+
+    let mut w = CanonicalWriter::default();
+    w.begin_object()
+        .key("a")
+        .int(1)
+        .key("a")
+        .int(2)
+        .end_object();
+    assert!(w.finish().is_err(), "a repeated name");
+
+    let mut w = CanonicalWriter::default();
+    w.begin_object().int(1).end_object();
+    assert!(w.finish().is_err(), "a value without a name");
+
+    let mut w = CanonicalWriter::default();
+    w.begin_object().key("a");
+    assert!(w.finish().expect_err("open").reason.contains("incomplete"));
+
+    let mut w = CanonicalWriter::default();
+    w.int(1).int(2);
+    assert!(w.finish().is_err(), "two top-level values");
+
+    let mut w = CanonicalWriter::default();
+    w.int(1i64 << 54);
+    assert!(
+        w.finish()
+            .expect_err("too big")
+            .reason
+            .contains("as a string")
+    );
+
+    let mut w = CanonicalWriter::default();
+    w.begin_array().end_object();
+    assert!(w.finish().is_err(), "mismatched close");
+
+    let mut w = CanonicalWriter::default();
+    w.begin_array()
+        .display("tab\there \"q\"")
+        .plain_str(b"abc0")
+        .plain_str(b"a b")
+        .end_array();
+    assert_eq!(
+        w.finish().expect("valid").as_bytes(),
+        br#"["tab\there \"q\"","abc0","a b"]"#
+    );
+}
+
+proptest! {
+    #[test]
+    fn the_writer_writes_exactly_the_canonical_text(v in arb_writable()) {
+        let mut w = CanonicalWriter::default();
+        write_through(&mut w, &v, true);
+        let written = w.finish().expect("members in canonical order");
+        let canonical = jcs::to_vec(&v).expect("jcs");
+        prop_assert_eq!(written.as_bytes(), canonical.as_slice());
+    }
+
+    #[test]
+    fn the_writer_refuses_members_out_of_canonical_order(v in arb_writable()) {
+        // serde_json's map order is byte order, which is canonical except around supplementary characters.
+        let mut w = CanonicalWriter::default();
+        write_through(&mut w, &v, false);
+        let canonical = jcs::to_vec(&v).expect("jcs");
+        match w.finish() {
+            Ok(text) => prop_assert_eq!(text.as_bytes(), canonical.as_slice()),
+            Err(e) => prop_assert!(e.reason.contains("not in canonical order"), "{}", e.reason),
         }
     }
 }
