@@ -18,7 +18,7 @@ use serde_json::json;
 use crate::config::RepoSpec;
 use crate::error::CollectError;
 use crate::repo::{
-    CommitInfo, CommitReader, PersonRef, PlainCommit, Repo, Walked, new_commits_walked,
+    CommitInfo, CommitReader, Packs, PersonRef, PlainCommit, Repo, Walked, new_commits_walked,
     plain_commit,
 };
 use crate::{Collected, Collector, Context, Deferred, Sink, source};
@@ -54,11 +54,12 @@ impl Collector for GitCollector {
         let mut out = Collected::default();
         for spec in &self.config.repos {
             let repo = Repo::open(NAME, spec, ctx.workspace)?;
-            let (commits, refs, cursor) = plan_repo(&repo, ctx)?;
+            let packs = repo.packs();
+            let (commits, refs, cursor) = plan_repo(&repo, &packs, ctx)?;
             out.cursors.push(cursor);
             let (spec, workspace, now) = (spec.clone(), ctx.workspace.to_owned(), ctx.now);
             out.deferred.push(Deferred::new(move |sink| {
-                produce(&spec, &workspace, now, commits, refs, sink)
+                produce(&spec, &workspace, now, (commits, &packs), refs, sink)
             }));
         }
         Ok(out)
@@ -69,14 +70,50 @@ impl Collector for GitCollector {
 /// enough that reading git and storing overlap well.
 const BATCH: usize = 8192;
 
+/// The sizes of the batches `n` commits are handed to the ledger in: smaller at the start, so that the ledger
+/// starts storing sooner, and at the end, so that little is left to store once the last commit is read.
+fn batch_sizes(n: usize) -> Vec<usize> {
+    const RAMP: [usize; 3] = [BATCH / 8, BATCH / 4, BATCH / 2];
+    let mut head = Vec::new();
+    let mut left = n;
+    for size in RAMP {
+        if left == 0 {
+            break;
+        }
+        head.push(size.min(left));
+        left -= size.min(left);
+    }
+    let mut tail = Vec::new();
+    for size in RAMP {
+        if left <= size {
+            break;
+        }
+        tail.push(size);
+        left -= size;
+    }
+    head.extend(std::iter::repeat_n(BATCH, left / BATCH));
+    if left % BATCH > 0 {
+        head.push(left % BATCH);
+    }
+    head.extend(tail.into_iter().rev());
+    head
+}
+
 /// The new commits to read (oldest first), the tag and branch items, and the cursor to record.
 type Planned = (Vec<Walked>, Vec<Evidence>, (String, String));
 
 /// Walk one repository and build its tag and branch items.
-fn plan_repo(repo: &Repo, ctx: &mut Context<'_>) -> Result<Planned, CollectError> {
-    let (commits, refs, cursor) = new_commits_walked(repo, ctx)?;
+fn plan_repo(repo: &Repo, packs: &Packs, ctx: &mut Context<'_>) -> Result<Planned, CollectError> {
+    let (commits, refs, cursor) = new_commits_walked(repo, packs, ctx)?;
     let subject = format!("repo:{}", repo.name);
-    let times: HashMap<gix::ObjectId, i64> = commits.iter().map(|c| (c.id, c.time)).collect();
+    // Committer times of the commits refs point at, from the walk where it has them.
+    let mut times: HashMap<gix::ObjectId, i64> = HashMap::new();
+    let targets: std::collections::HashSet<gix::ObjectId> = refs.iter().filter_map(|r| r.commit).collect();
+    for c in &commits {
+        if targets.contains(&c.id) {
+            times.insert(c.id, c.time);
+        }
+    }
     let mut items = Vec::new();
     for r in &refs {
         let Some(commit) = r.commit else { continue };
@@ -137,7 +174,7 @@ fn produce(
     spec: &RepoSpec,
     workspace: &Path,
     now: jiff::Timestamp,
-    commits: Vec<Walked>,
+    (commits, packs): (Vec<Walked>, &Packs),
     refs: Vec<Evidence>,
     sink: &mut Sink<'_>,
 ) -> Result<(), CollectError> {
@@ -152,34 +189,56 @@ fn produce(
         .into_iter()
         .map(|r| r.into_canonical().map_err(|e| refused(&e.reason)))
         .collect::<Result<Vec<_>, _>>()?;
-    // The first batches are smaller, so that the ledger starts storing sooner.
-    let sizes = [BATCH / 8, BATCH / 4, BATCH / 2]
-        .into_iter()
-        .chain(std::iter::repeat(BATCH));
-    let mut batches: Vec<Vec<Walked>> = Vec::with_capacity(commits.len().div_ceil(BATCH) + 3);
+    let mut batches: Vec<Vec<Walked>> = Vec::with_capacity(commits.len().div_ceil(BATCH) + 8);
     let mut rest = commits.into_iter();
-    for size in sizes {
-        let batch: Vec<Walked> = rest.by_ref().take(size).collect();
-        if batch.is_empty() {
-            break;
-        }
-        batches.push(batch);
+    for size in batch_sizes(rest.len()) {
+        batches.push(rest.by_ref().take(size).collect());
     }
-    let (mut repo, mut buf) = (None, Vec::new());
     let n = batches.len();
-    for (i, b) in batches.into_iter().enumerate() {
-        let mut items = builder.build(b, &mut repo, &mut buf)?;
-        if i + 1 == n {
-            items.append(&mut refs);
+    let two = std::thread::available_parallelism().is_ok_and(|p| p.get() > 1);
+    std::thread::scope(|s| {
+        // A second thread builds the second half of every batch while this one builds the first: reading and
+        // decoding commits is the longest part of a large collection, and the ledger stores on a third.
+        let (to_helper, halves) = std::sync::mpsc::sync_channel::<Vec<Walked>>(1);
+        let (helper_out, from_helper) = std::sync::mpsc::sync_channel(1);
+        let builder = &builder;
+        if two {
+            s.spawn(move || {
+                let (mut repo, mut buf) = ((None, CommitReader::new(packs)), Vec::new());
+                for half in halves {
+                    if helper_out.send(builder.build(half, &mut repo, &mut buf)).is_err() {
+                        return;
+                    }
+                }
+            });
         }
-        if !sink(items) {
-            return Ok(()); // the ledger stopped taking items; its error is reported by the caller
+        let (mut repo, mut buf) = ((None, CommitReader::new(packs)), Vec::new());
+        for (i, mut b) in batches.into_iter().enumerate() {
+            let second = if two && b.len() >= 64 {
+                b.split_off(b.len() / 2)
+            } else {
+                Vec::new()
+            };
+            let handed = !second.is_empty() && to_helper.send(second).is_ok();
+            let mut items = builder.build(b, &mut repo, &mut buf)?;
+            if handed {
+                let rest = from_helper
+                    .recv()
+                    .map_err(|_| refused("the second commit reader stopped unexpectedly"))?;
+                items.extend(rest?);
+            }
+            if i + 1 == n {
+                items.append(&mut refs);
+            }
+            if !sink(items) {
+                return Ok(()); // the ledger stopped taking items; its error is reported by the caller
+            }
         }
-    }
-    if n == 0 && !refs.is_empty() {
-        sink(refs);
-    }
-    Ok(())
+        if n == 0 && !refs.is_empty() {
+            sink(refs);
+        }
+        Ok(())
+    })
 }
 
 /// Builds the commit items of one batch.
@@ -196,7 +255,7 @@ impl Builder<'_> {
     fn build(
         &self,
         batch: Vec<Walked>,
-        repo: &mut Option<(Repo, CommitReader)>,
+        (repo, reader): &mut (Option<Repo>, CommitReader<'_>),
         buf: &mut Vec<u8>,
     ) -> Result<Vec<CanonicalEvidence>, CollectError> {
         let name = self.spec.name.as_str();
@@ -212,15 +271,11 @@ impl Builder<'_> {
                 )?);
                 continue;
             }
-            let (r, reader) = match repo {
+            let r = match repo {
                 Some(r) => r,
-                None => {
-                    let r = Repo::open(NAME, self.spec, self.workspace)?;
-                    let reader = r.commit_reader();
-                    repo.insert((r, reader))
-                }
+                None => repo.insert(Repo::open(NAME, self.spec, self.workspace)?),
             };
-            let data = reader.read(r, w.id, buf)?;
+            let data = reader.read(r, w.id, w.at, buf)?;
             let item = match plain_commit(data, r.object_hash()) {
                 Some(p) => commit_evidence(
                     name,
@@ -280,7 +335,9 @@ fn commit_evidence(
     let mut hex = [0u8; 64];
     let id = id.hex_to_buf(&mut hex);
     let message = c.message.trim_end();
-    let mut w = CanonicalWriter::with_capacity(320 + message.len());
+    // Names and punctuation come to about 380 bytes, plus 43 per parent (one, mostly).
+    let text = [c.author.name, c.author.email, c.committer.name, c.committer.email, repo, message];
+    let mut w = CanonicalWriter::with_capacity(448 + text.iter().map(|t| t.len()).sum::<usize>());
     w.begin_object().key("author");
     write_person(&mut w, &c.author);
     w.key("commit").plain_str(id.as_bytes()).key("committer");
@@ -371,4 +428,33 @@ fn write_person(w: &mut CanonicalWriter, p: &PersonRef<'_>) {
         .key("utc_offset_minutes")
         .int(i64::from(p.offset_minutes))
         .end_object();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn batches_ramp_up_and_down() {
+        assert_eq!(
+            batch_sizes(100_000),
+            [1024, 2048, 4096]
+                .into_iter()
+                .chain(std::iter::repeat_n(8192, 10))
+                .chain([3744, 4096, 2048, 1024])
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(batch_sizes(0), Vec::<usize>::new());
+        assert_eq!(batch_sizes(1500), [1024, 476]);
+    }
+
+    proptest! {
+        #[test]
+        fn batches_cover_every_commit_once(n in 0usize..200_000) {
+            let sizes = batch_sizes(n);
+            prop_assert_eq!(sizes.iter().sum::<usize>(), n);
+            prop_assert!(sizes.iter().all(|&s| s > 0 && s <= BATCH));
+        }
+    }
 }

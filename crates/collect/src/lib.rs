@@ -215,8 +215,9 @@ fn store_while_producing(
     stored: &mut dyn FnMut(StoredBatch<'_>),
 ) -> (Result<(), CollectError>, assay_ledger::Result<()>) {
     std::thread::scope(|s| {
-        // One batch in flight while one is stored: the producer never runs far ahead of the ledger.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<CanonicalEvidence>>(1);
+        // Two batches in flight while one is stored: the producer never runs far ahead of the ledger, and does not
+        // wait while the ledger commits (an fsync, now and then a checkpoint).
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<CanonicalEvidence>>(2);
         let producer = s.spawn(move || deferred.produce(&mut |batch| tx.send(batch).is_ok()));
         let mut result = Ok(());
         for batch in rx.iter() {

@@ -71,7 +71,17 @@ struct Node {
 pub(crate) struct Walked {
     pub id: ObjectId,
     pub time: i64,
-    pub decoded: Option<CommitInfo>,
+    /// Boxed: most walks decode nothing, and a walk moves its commits around.
+    pub decoded: Option<Box<CommitInfo>>,
+    /// Where the commit is in the [`Packs`] the walk was given, when it looked.
+    pub at: Option<PackAt>,
+}
+
+/// A pack entry: which of the [`Packs`], and the offset in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PackAt {
+    pack: u16,
+    offset: u64,
 }
 
 /// Parents and committer time of `id` from the commit-graph; `None` when it lacks the commit or is inconsistent.
@@ -93,49 +103,118 @@ fn graph_node(graph: &gix::commitgraph::Graph, id: ObjectId) -> Option<Node> {
     })
 }
 
-/// Reads commit objects one after another straight from the repository's pack files — an index lookup and one
-/// inflate each, with no object-database handle in between — and through the object database when a commit is
-/// not in a pack this reader opened (loose, in an alternate, in a pack written since) or a pack entry does not
-/// decode. The bytes are the object's, as the object database would return them.
-pub(crate) struct CommitReader {
-    packs: Vec<gix::odb::pack::Bundle>,
+/// The pack files of a repository (see [`Repo::packs`]).
+pub(crate) struct Packs(Vec<gix::odb::pack::Bundle>);
+
+/// The first 8 bytes of an id, for comparing ids without a call to `memcmp` most of the time.
+fn prefix(id: &gix::oid) -> u64 {
+    let b = id.as_bytes();
+    let mut p = [0u8; 8];
+    p.copy_from_slice(&b[..8]);
+    u64::from_be_bytes(p)
+}
+
+impl Packs {
+    /// The pack entry of every commit of `graph`, by position, found by merging the graph's ids with each pack
+    /// index (both sorted) instead of searching an index per commit. `None` when the graph's ids are not in
+    /// order (a chain of several graph files): the reader then searches the indexes.
+    pub fn locate(&self, graph: &gix::commitgraph::Graph) -> Option<Vec<Option<PackAt>>> {
+        use std::cmp::Ordering;
+        let n = graph.num_commits();
+        let cmp = |a: &gix::oid, b: &gix::oid| prefix(a).cmp(&prefix(b)).then_with(|| a.cmp(b));
+        let id = |j: u32| graph.id_at(gix::commitgraph::Position(j));
+        if (1..n).any(|j| cmp(id(j - 1), id(j)) != Ordering::Less) {
+            return None;
+        }
+        let mut at: Vec<Option<PackAt>> = vec![None; n as usize];
+        for (k, bundle) in self.0.iter().enumerate() {
+            let index = &bundle.index;
+            let (mut i, mut j, m) = (0u32, 0u32, index.num_objects());
+            while i < m && j < n {
+                match cmp(index.oid_at_index(i), id(j)) {
+                    Ordering::Less => i += 1,
+                    Ordering::Greater => j += 1,
+                    Ordering::Equal => {
+                        at[j as usize].get_or_insert(PackAt {
+                            pack: k as u16,
+                            offset: index.pack_offset_at_index(i),
+                        });
+                        i += 1;
+                        j += 1;
+                    }
+                }
+            }
+        }
+        Some(at)
+    }
+}
+
+/// Reads commit objects one after another straight from the repository's pack files — at the entry the walk
+/// located, or after one index search, and one inflate each, with no object-database handle in between — and
+/// through the object database when a commit is not in a pack opened for the walk (loose, in an alternate, in
+/// a pack written since) or a pack entry does not decode. The bytes are the object's, as the object database
+/// would return them.
+pub(crate) struct CommitReader<'p> {
+    packs: &'p Packs,
     inflate: gix::zlib::Inflate,
     /// The pack that held the last commit read: the next is most likely in it too.
     last: usize,
 }
 
-impl CommitReader {
-    /// The bytes of commit `id`, in `buf`.
+impl<'p> CommitReader<'p> {
+    pub fn new(packs: &'p Packs) -> Self {
+        CommitReader {
+            packs,
+            inflate: gix::zlib::Inflate::default(),
+            last: 0,
+        }
+    }
+
+    /// Decode the entry at `at`; `None` when it does not decode (the caller asks the object database).
+    fn decode_at(&mut self, at: PackAt, buf: &mut Vec<u8>) -> Option<Kind> {
+        let bundle = self.packs.0.get(usize::from(at.pack))?;
+        let entry = bundle.pack.entry(at.offset).ok()?;
+        let resolve = |id: &gix::oid, _: &mut Vec<u8>| {
+            Ok(bundle.index.lookup(id).and_then(|i| {
+                bundle
+                    .pack
+                    .entry(bundle.index.pack_offset_at_index(i))
+                    .ok()
+                    .map(gix::odb::pack::data::decode::entry::ResolvedBase::InPack)
+            }))
+        };
+        let outcome = bundle
+            .pack
+            .decode_entry(entry, buf, &mut self.inflate, &resolve, &mut gix::odb::pack::cache::Never)
+            .ok()?;
+        Some(outcome.kind)
+    }
+
+    /// The bytes of commit `id` (at `at` when the walk located it), in `buf`; `repo` is the fallback.
     pub fn read<'b>(
         &mut self,
         repo: &Repo,
         id: ObjectId,
+        at: Option<PackAt>,
         buf: &'b mut Vec<u8>,
     ) -> Result<&'b [u8], CollectError> {
-        let n = self.packs.len();
-        let mut found = None;
-        for k in 0..n {
-            let i = (self.last + k) % n;
-            let bundle = &self.packs[i];
-            if let Some(idx) = bundle.index.lookup(id) {
-                let decoded = bundle.get_object_by_index(
-                    idx,
-                    buf,
-                    &mut self.inflate,
-                    &mut gix::odb::pack::cache::Never,
-                );
-                if let Ok((data, _)) = decoded {
-                    found = Some((i, data.kind));
+        let mut found = at.and_then(|at| self.decode_at(at, buf));
+        if found.is_none() && at.is_none() {
+            let n = self.packs.0.len();
+            for k in 0..n {
+                let i = (self.last + k) % n;
+                let bundle = &self.packs.0[i];
+                if let Some(idx) = bundle.index.lookup(id) {
+                    self.last = i;
+                    let offset = bundle.index.pack_offset_at_index(idx);
+                    found = self.decode_at(PackAt { pack: i as u16, offset }, buf);
+                    break;
                 }
-                break;
             }
         }
         match found {
-            Some((i, Kind::Commit)) => {
-                self.last = i;
-                Ok(buf.as_slice())
-            }
-            Some((_, kind)) => Err(repo.err(format!("{id} is a {kind}, not a commit"))),
+            Some(Kind::Commit) => Ok(buf.as_slice()),
+            Some(kind) => Err(repo.err(format!("{id} is a {kind}, not a commit"))),
             None => {
                 use gix::objs::Find as _;
                 let data = repo
@@ -252,8 +331,9 @@ impl Repo {
         self.repo.object_hash()
     }
 
-    /// A reader of many commits in a row (see [`CommitReader`]).
-    pub fn commit_reader(&self) -> CommitReader {
+    /// The repository's pack files, opened (mapped) now: a commit located in them is read from these files
+    /// even if the repository is repacked meanwhile.
+    pub fn packs(&self) -> Packs {
         let dir = self.repo.common_dir().join("objects").join("pack");
         let mut packs = Vec::new();
         if let Ok(entries) = std::fs::read_dir(&dir) {
@@ -265,14 +345,11 @@ impl Repo {
             // A pack that does not open (being written, say) is left to the object database.
             packs.extend(
                 idx.iter()
-                    .filter_map(|p| gix::odb::pack::Bundle::at(p, self.hash_kind()).ok()),
+                    .filter_map(|p| gix::odb::pack::Bundle::at(p, self.hash_kind()).ok())
+                    .take(usize::from(u16::MAX)),
             );
         }
-        CommitReader {
-            packs,
-            inflate: gix::zlib::Inflate::default(),
-            last: 0,
-        }
+        Packs(packs)
     }
 
     /// Decode a commit.
@@ -370,7 +447,7 @@ impl Repo {
         let walked = self.walk_nodes(tips, hidden, on_commit, |id| {
             self.decoded_node(id, &mut buf)
         })?;
-        Ok(walked.into_iter().filter_map(|w| w.decoded).collect())
+        Ok(walked.into_iter().filter_map(|w| w.decoded.map(|c| *c)).collect())
     }
 
     /// The same walk, reading parents and committer times from the commit-graph `graph` where it has the commit
@@ -397,6 +474,7 @@ impl Repo {
         graph: &gix::commitgraph::Graph,
         tips: &[ObjectId],
         hidden: &[ObjectId],
+        packs: &Packs,
         mut on_commit: impl FnMut(),
     ) -> Result<Option<Vec<Walked>>, CollectError> {
         use std::collections::BinaryHeap;
@@ -454,7 +532,7 @@ impl Repo {
         for (p, hide) in starts {
             push(p, hide, &mut flags, &mut heap, &mut visible)?;
         }
-        let mut out = Vec::new();
+        let mut out: Vec<(u32, i64)> = Vec::new();
         let mut parents = Vec::with_capacity(2);
         while visible > 0 {
             let Some((time, raw)) = heap.pop() else { break };
@@ -474,14 +552,21 @@ impl Repo {
             }
             if !hide {
                 on_commit();
-                out.push(Walked {
-                    id: commit.id().to_owned(),
-                    time,
-                    decoded: None,
-                });
+                out.push((raw, time));
             }
         }
-        out.sort_by(|a, b| a.time.cmp(&b.time).then(a.id.cmp(&b.id)));
+        let located = packs.locate(graph);
+        let mut out: Vec<Walked> = out
+            .into_iter()
+            .map(|(raw, time)| Walked {
+                id: graph.id_at(gix::commitgraph::Position(raw)).to_owned(),
+                time,
+                decoded: None,
+                at: located.as_ref().and_then(|l| l[raw as usize]),
+            })
+            .collect();
+        // Ids are unique, so an unstable sort gives the one order.
+        out.sort_unstable_by(|a, b| a.time.cmp(&b.time).then(a.id.cmp(&b.id)));
         Ok(Some(out))
     }
 
@@ -562,7 +647,8 @@ impl Repo {
                 out.push(Walked {
                     id,
                     time: n.time,
-                    decoded: n.decoded,
+                    decoded: n.decoded.map(Box::new),
+                    at: None,
                 });
             }
         }
@@ -796,12 +882,13 @@ pub(crate) type NewWalked = (Vec<Walked>, Vec<RefInfo>, (String, String));
 /// undecoded (the git collector decodes them later, while the ledger stores the earlier ones).
 pub(crate) fn new_commits_walked(
     repo: &Repo,
+    packs: &Packs,
     ctx: &mut crate::Context<'_>,
 ) -> Result<NewWalked, CollectError> {
     let (hidden, refs, tips, cursor) = walk_start(repo, ctx)?;
     let progress = &mut *ctx.progress;
     let commits = match repo.commit_graph() {
-        Some(graph) => match repo.walk_positions(&graph, &tips, &hidden, || progress.inc(1))? {
+        Some(graph) => match repo.walk_positions(&graph, &tips, &hidden, packs, || progress.inc(1))? {
             Some(walked) => walked,
             None => repo.walk_graph(&graph, &tips, &hidden, || progress.inc(1))?,
         },
@@ -811,7 +898,8 @@ pub(crate) fn new_commits_walked(
             .map(|c| Walked {
                 id: c.id,
                 time: c.committer.time.as_second(),
-                decoded: Some(c),
+                decoded: Some(Box::new(c)),
+                at: None,
             })
             .collect(),
     };
