@@ -108,7 +108,8 @@ fn plan_repo(repo: &Repo, packs: &Packs, ctx: &mut Context<'_>) -> Result<Planne
     let subject = format!("repo:{}", repo.name);
     // Committer times of the commits refs point at, from the walk where it has them.
     let mut times: HashMap<gix::ObjectId, i64> = HashMap::new();
-    let targets: std::collections::HashSet<gix::ObjectId> = refs.iter().filter_map(|r| r.commit).collect();
+    let targets: std::collections::HashSet<gix::ObjectId> =
+        refs.iter().filter_map(|r| r.commit).collect();
     for c in &commits {
         if targets.contains(&c.id) {
             times.insert(c.id, c.time);
@@ -206,7 +207,10 @@ fn produce(
             s.spawn(move || {
                 let (mut repo, mut buf) = ((None, CommitReader::new(packs)), Vec::new());
                 for half in halves {
-                    if helper_out.send(builder.build(half, &mut repo, &mut buf)).is_err() {
+                    if helper_out
+                        .send(builder.build(half, &mut repo, &mut buf))
+                        .is_err()
+                    {
                         return;
                     }
                 }
@@ -336,7 +340,14 @@ fn commit_evidence(
     let id = id.hex_to_buf(&mut hex);
     let message = c.message.trim_end();
     // Names and punctuation come to about 380 bytes, plus 43 per parent (one, mostly).
-    let text = [c.author.name, c.author.email, c.committer.name, c.committer.email, repo, message];
+    let text = [
+        c.author.name,
+        c.author.email,
+        c.committer.name,
+        c.committer.email,
+        repo,
+        message,
+    ];
     let mut w = CanonicalWriter::with_capacity(448 + text.iter().map(|t| t.len()).sum::<usize>());
     w.begin_object().key("author");
     write_person(&mut w, &c.author);

@@ -185,7 +185,13 @@ impl<'p> CommitReader<'p> {
         };
         let outcome = bundle
             .pack
-            .decode_entry(entry, buf, &mut self.inflate, &resolve, &mut gix::odb::pack::cache::Never)
+            .decode_entry(
+                entry,
+                buf,
+                &mut self.inflate,
+                &resolve,
+                &mut gix::odb::pack::cache::Never,
+            )
             .ok()?;
         Some(outcome.kind)
     }
@@ -207,7 +213,13 @@ impl<'p> CommitReader<'p> {
                 if let Some(idx) = bundle.index.lookup(id) {
                     self.last = i;
                     let offset = bundle.index.pack_offset_at_index(idx);
-                    found = self.decode_at(PackAt { pack: i as u16, offset }, buf);
+                    found = self.decode_at(
+                        PackAt {
+                            pack: i as u16,
+                            offset,
+                        },
+                        buf,
+                    );
                     break;
                 }
             }
@@ -447,7 +459,10 @@ impl Repo {
         let walked = self.walk_nodes(tips, hidden, on_commit, |id| {
             self.decoded_node(id, &mut buf)
         })?;
-        Ok(walked.into_iter().filter_map(|w| w.decoded.map(|c| *c)).collect())
+        Ok(walked
+            .into_iter()
+            .filter_map(|w| w.decoded.map(|c| *c))
+            .collect())
     }
 
     /// The same walk, reading parents and committer times from the commit-graph `graph` where it has the commit
@@ -888,10 +903,12 @@ pub(crate) fn new_commits_walked(
     let (hidden, refs, tips, cursor) = walk_start(repo, ctx)?;
     let progress = &mut *ctx.progress;
     let commits = match repo.commit_graph() {
-        Some(graph) => match repo.walk_positions(&graph, &tips, &hidden, packs, || progress.inc(1))? {
-            Some(walked) => walked,
-            None => repo.walk_graph(&graph, &tips, &hidden, || progress.inc(1))?,
-        },
+        Some(graph) => {
+            match repo.walk_positions(&graph, &tips, &hidden, packs, || progress.inc(1))? {
+                Some(walked) => walked,
+                None => repo.walk_graph(&graph, &tips, &hidden, || progress.inc(1))?,
+            }
+        }
         None => repo
             .walk(&tips, &hidden, || progress.inc(1))?
             .into_iter()

@@ -123,7 +123,7 @@ impl Payload {
     /// payload nothing has decoded yet (a control that reads one member of every commit).
     pub fn member(&self, name: &str) -> Option<std::borrow::Cow<'_, Value>> {
         if let Some(text) = self.undecoded_text() {
-            match raw_member(text, name.as_bytes()) {
+            match assay_ledger::jcs::member(text, name.as_bytes()) {
                 Some(None) => return None,
                 Some(Some(raw)) => {
                     if let Ok(v) = serde_json::from_slice(raw) {
@@ -149,89 +149,6 @@ impl Payload {
             .take()
             .and_then(Result::ok)
             .unwrap_or(Value::Null)
-    }
-}
-
-/// The text of member `name` of the JSON object `text` (canonical JSON: no whitespace, unique names):
-/// `Some(Some(value text))`, `Some(None)` when the object has no such member, and `None` when `text` is not
-/// an object this scan reads (another value, whitespace, a member name with escapes), for the caller to decode.
-fn raw_member<'t>(text: &'t [u8], name: &[u8]) -> Option<Option<&'t [u8]>> {
-    if text.first() != Some(&b'{') {
-        return None;
-    }
-    let mut at = 1;
-    if text.get(at) == Some(&b'}') {
-        return Some(None);
-    }
-    loop {
-        // A member name: plain text between quotes (a name with escapes is left to the full decode).
-        if text.get(at) != Some(&b'"') {
-            return None;
-        }
-        let start = at + 1;
-        let len = text
-            .get(start..)?
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\')?;
-        if text[start + len] != b'"' || text.get(start + len + 1) != Some(&b':') {
-            return None;
-        }
-        let key = &text[start..start + len];
-        let value_start = start + len + 2;
-        let value_end = skip_value(text, value_start)?;
-        if key == name {
-            return Some(Some(&text[value_start..value_end]));
-        }
-        match text.get(value_end) {
-            Some(b',') => at = value_end + 1,
-            Some(b'}') => return Some(None),
-            _ => return None,
-        }
-    }
-}
-
-/// The end of the JSON value starting at `at` (canonical text), or `None` where the text is not one.
-fn skip_value(text: &[u8], at: usize) -> Option<usize> {
-    let skip_string = |mut i: usize| -> Option<usize> {
-        // `i` is just past the opening quote.
-        loop {
-            match text.get(i)? {
-                b'"' => return Some(i + 1),
-                b'\\' => i += 2,
-                _ => i += 1,
-            }
-        }
-    };
-    match text.get(at)? {
-        b'"' => skip_string(at + 1),
-        b'{' | b'[' => {
-            let mut depth = 0usize;
-            let mut i = at;
-            loop {
-                match text.get(i)? {
-                    b'"' => {
-                        i = skip_string(i + 1)?;
-                        continue;
-                    }
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(i + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                i += 1;
-            }
-        }
-        _ => {
-            let len = text[at..]
-                .iter()
-                .position(|b| matches!(b, b',' | b'}' | b']'))
-                .unwrap_or(text.len() - at);
-            (len > 0).then_some(at + len)
-        }
     }
 }
 

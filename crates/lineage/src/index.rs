@@ -70,6 +70,15 @@ pub struct Appended {
     rows: Vec<(Join, String, u64)>,
 }
 
+/// The text of a JSON string literal that needs no unescaping (`"abc"` → `abc`).
+fn plain_string(literal: &[u8]) -> Option<&str> {
+    let inner = literal.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    if inner.contains(&b'\\') {
+        return None;
+    }
+    std::str::from_utf8(inner).ok()
+}
+
 impl Appended {
     /// An empty record.
     pub fn new() -> Appended {
@@ -116,6 +125,19 @@ impl Appended {
     fn canonical_item(&mut self, index: u64, kind: &EvidenceKind, subject: &str, payload: &[u8]) {
         if !self.note(index, kind) {
             return;
+        }
+        // A commit joins by its id alone: read that one member (commits are most of a large collection).
+        if *kind == EvidenceKind::GitCommit {
+            match assay_ledger::jcs::member(payload, b"commit") {
+                Some(None) => return,
+                Some(Some(v)) => {
+                    if let Some(id) = plain_string(v) {
+                        self.rows.push((Join::Commit, id.to_owned(), index));
+                        return;
+                    }
+                }
+                None => {}
+            }
         }
         let keys = match serde_json::from_slice::<JoinFields<'_>>(payload) {
             Ok(f) => joins(kind, subject, &f),
@@ -596,5 +618,41 @@ pub fn trace_indexed(
             ));
         }
         fetch(&mut g, &mut read, wanted)?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows a commit item gets from the one-member read equal those of decoding its whole payload.
+    #[test]
+    fn a_commit_reads_the_same_join_rows_either_way() {
+        let payloads = [
+            r#"{"author":{"email":"a@b","name":"A","time":"2024-01-01T00:00:00Z","utc_offset_minutes":0},"commit":"abc123","repo":"r"}"#,
+            r#"{"commit":"ab\"c","repo":"r"}"#,
+            r#"{"commit":"\u00e9t\u00e9"}"#,
+            r#"{"commit":null,"repo":"r"}"#,
+            r#"{"commit":7}"#,
+            r#"{"repo":"r"}"#,
+            r#"{"a":{"commit":"nested"},"repo":"r"}"#,
+            r#"{"a":"x\"commit\":\"fake","commit":"real"}"#,
+            r#"[1,2]"#,
+            r#""text""#,
+        ];
+        for (i, p) in payloads.iter().enumerate() {
+            let mut fast = Appended::new();
+            fast.canonical_item(i as u64, &EvidenceKind::GitCommit, "repo:r", p.as_bytes());
+            let value: serde_json::Value = serde_json::from_str(p).expect("json");
+            let slow: Vec<(Join, String, u64)> = joins(
+                &EvidenceKind::GitCommit,
+                "repo:r",
+                &JoinFields::from_value(&value),
+            )
+            .into_iter()
+            .map(|(j, k)| (j, k, i as u64))
+            .collect();
+            assert_eq!(fast.rows, slow, "{p}");
+        }
     }
 }
