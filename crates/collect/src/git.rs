@@ -92,7 +92,7 @@ fn batch_sizes(n: usize) -> Vec<usize> {
         left -= size;
     }
     head.extend(std::iter::repeat_n(BATCH, left / BATCH));
-    if left % BATCH > 0 {
+    if !left.is_multiple_of(BATCH) {
         head.push(left % BATCH);
     }
     head.extend(tail.into_iter().rev());
@@ -386,6 +386,42 @@ fn commit_evidence(
         expires_at: None,
         note: None,
     })
+}
+
+/// The `git.commit` payload the collector writes for a commit object's bytes `data` (repository `repo`,
+/// object id `id` in hex, SHA-1), and whether the bytes were read in place (the common layout) rather than by gix's
+/// full decoder. With `full_decoder`, the full decoder is used whatever the layout (the fuzz body compares the
+/// two).
+pub fn commit_payload(
+    repo: &str,
+    id: &str,
+    data: &[u8],
+    full_decoder: bool,
+) -> Result<(assay_ledger::CanonicalJson, bool), CollectError> {
+    let decode_err = |message: String| CollectError::Git {
+        source_name: NAME.into(),
+        path: std::path::PathBuf::from(repo),
+        message: format!("commit {id}: {message}"),
+    };
+    let id = gix::ObjectId::from_hex(id.as_bytes()).map_err(|e| decode_err(e.to_string()))?;
+    let id = &id;
+    let now = jiff::Timestamp::UNIX_EPOCH;
+    let (item, in_place) = match plain_commit(data, gix::hash::Kind::Sha1).filter(|_| !full_decoder)
+    {
+        Some(p) => (
+            commit_evidence(repo, "", id, &CommitFields::plain(&p), now)?,
+            true,
+        ),
+        None => {
+            let c = crate::repo::decode_commit_bytes(id.to_owned(), data, gix::hash::Kind::Sha1)
+                .map_err(decode_err)?;
+            (
+                commit_evidence(repo, "", id, &CommitFields::decoded(&c), now)?,
+                false,
+            )
+        }
+    };
+    Ok((item.payload, in_place))
 }
 
 /// What a commit item says of a commit, from the plain reader or the full decoder.

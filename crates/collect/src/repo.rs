@@ -245,6 +245,14 @@ impl<'p> CommitReader<'p> {
 }
 
 /// Decode a commit object's bytes with gix's decoder (every layout git accepts).
+pub(crate) fn decode_commit_bytes(
+    id: ObjectId,
+    data: &[u8],
+    hash: gix::hash::Kind,
+) -> Result<CommitInfo, String> {
+    decode_commit(id, data, hash)
+}
+
 fn decode_commit(id: ObjectId, data: &[u8], hash: gix::hash::Kind) -> Result<CommitInfo, String> {
     let c = CommitRef::from_bytes(data, hash).map_err(|e| e.to_string())?;
     let author = c.author().map_err(|e| e.to_string())?;

@@ -530,3 +530,99 @@ fn the_lineage_index_fed_while_collecting_equals_a_rebuild() {
     assert!(u.covered > covered && !u.rebuilt && u.read == 0, "{u:?}");
     assert_eq!(index.rows().expect("rows"), rebuilt(&ledger).0);
 }
+
+/// Incremental runs over a repository whose commit-graph is stale (new commits outside it, loose), fresh again
+/// (the last run's tips inside it), or packed with a second pack: each run stores exactly the new commits, in
+/// commit order, and the stored items equal those of one run over the final history.
+#[test]
+fn incremental_runs_store_only_new_commits_whatever_the_commit_graph_holds() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let repo = root.path().join("inc");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    git(&repo, &["init", "-q", "-b", "main"], "2025-01-01T10:00:00Z");
+    let mut n = 0;
+    let mut commit = |count: usize| {
+        for _ in 0..count {
+            n += 1;
+            let date = format!("2025-01-01T10:{:02}:{:02}Z", n / 60, n % 60);
+            git(
+                &repo,
+                &["commit", "-q", "--allow-empty", "-m", &format!("c{n}")],
+                &date,
+            );
+        }
+    };
+    commit(20);
+    git(&repo, &["gc", "-q"], "2025-01-02T00:00:00Z");
+    git(
+        &repo,
+        &["commit-graph", "write", "--reachable"],
+        "2025-01-02T00:00:00Z",
+    );
+    let ws = root.path().join("ws");
+    std::fs::create_dir_all(&ws).expect("ws");
+    let mut ledger = Ledger::init(&ws).expect("ledger");
+    let cfg: Vec<_> = configs(&repo)
+        .into_iter()
+        .filter(|(n, _)| n == "git")
+        .collect();
+    // New commit items stored; the run must also have produced no more than those and the branch head.
+    let new_commits = |ledger: &mut Ledger| {
+        let before = items(ledger, EvidenceKind::GitCommit).len();
+        let runs = run_all(ledger, &ws, &cfg);
+        let stored = items(ledger, EvidenceKind::GitCommit).len() - before;
+        assert_eq!(
+            runs[0].1,
+            stored + 1,
+            "only the new commits are read again: {runs:?}"
+        );
+        stored
+    };
+    assert_eq!(
+        new_commits(&mut ledger),
+        20,
+        "first run, all in the graph and one pack"
+    );
+    commit(5);
+    assert_eq!(
+        new_commits(&mut ledger),
+        5,
+        "new loose commits outside the graph"
+    );
+    commit(4);
+    git(
+        &repo,
+        &["commit-graph", "write", "--reachable"],
+        "2025-01-03T00:00:00Z",
+    );
+    assert_eq!(
+        new_commits(&mut ledger),
+        4,
+        "graph fresh again, the last tips inside it"
+    );
+    commit(3);
+    git(&repo, &["repack", "-q"], "2025-01-04T00:00:00Z");
+    git(
+        &repo,
+        &["commit-graph", "write", "--reachable"],
+        "2025-01-04T00:00:00Z",
+    );
+    assert_eq!(new_commits(&mut ledger), 3, "a second pack");
+    assert_eq!(new_commits(&mut ledger), 0, "nothing new");
+    let messages: Vec<Value> = items(&ledger, EvidenceKind::GitCommit)
+        .iter()
+        .map(|c| c["message"].clone())
+        .collect();
+    let expected: Vec<Value> = (1..=32).map(|i| Value::from(format!("c{i}"))).collect();
+    assert_eq!(messages, expected, "every commit once, oldest first");
+
+    // One run over the final history stores the same commit items.
+    let ws2 = root.path().join("ws2");
+    std::fs::create_dir_all(&ws2).expect("ws2");
+    let mut fresh = Ledger::init(&ws2).expect("ledger");
+    run_all(&mut fresh, &ws2, &cfg);
+    assert_eq!(
+        items(&fresh, EvidenceKind::GitCommit),
+        items(&ledger, EvidenceKind::GitCommit)
+    );
+}

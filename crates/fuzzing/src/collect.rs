@@ -437,3 +437,26 @@ pub fn incident_records(data: &[u8]) {
         });
     }
 }
+
+/// Commit objects, as the git collector reads them: no panic; whenever the bytes are read in place (the common
+/// layout), gix's full decoder reads them too and the collector writes the same payload; every payload is
+/// canonical JSON.
+pub fn git_commit(data: &[u8]) {
+    let id = "0123456789abcdef0123456789abcdef01234567";
+    let Ok((payload, in_place)) = assay_collect::git::commit_payload("repo", id, data, false)
+    else {
+        return;
+    };
+    assert!(
+        assay_ledger::jcs::CanonicalJson::from_bytes(payload.as_bytes().to_vec()).is_ok(),
+        "a commit payload that is not canonical JSON"
+    );
+    if in_place {
+        let (full, _) = assay_collect::git::commit_payload("repo", id, data, true)
+            .expect("bytes read in place are bytes the full decoder reads");
+        assert_eq!(
+            payload, full,
+            "the in-place reader and the full decoder disagree"
+        );
+    }
+}

@@ -40,6 +40,7 @@ macro_rules! targets {
 targets! {
     collect::dvc_yaml => "DVC yaml/lock/.dvc/params text: no panic; flattened params hold no nested non-empty table; md5 of text never panics",
     collect::gto_tag => "GTO tag names: an accepted tag, written back in GTO's syntax, parses to the same event",
+    collect::git_commit => "git commit objects: no panic; bytes read in place give the payload the full decoder gives; payloads are canonical",
     collect::lfs_pointer => "Git LFS pointers: an accepted pointer, written back, parses to the same pointer",
     collect::openlineage_event => "OpenLineage JSON/JSONL: no panic; an ingested event validated, and the ledger accepts its evidence",
     collect::mlflow_json => "MLflow REST JSON: no panic; every evidence item built from a response is one the ledger accepts",

@@ -28,6 +28,12 @@ pub fn seeds(target: &str) -> Vec<Vec<u8>> {
             "fraud-scorer#staging!#8",
             "fraud-scorer@v1.0.0-rc.1+build.5",
         ]),
+        "git_commit" => text(&[
+            "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor Dev <dev@example.com> 1700000060 +0000\ncommitter Dev <dev@example.com> 1700000060 +0000\n\nroot\n",
+            "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nparent e69de29bb2d1d6434b8b29ae775ad8c2e48c5391\nparent 0123456789abcdef0123456789abcdef01234567\nauthor Zo\u{eb} <z@ex.org> 1 -0230\ncommitter Bot <bot@ci> 99 +1400\n\nmerge \"x\"\n\nbody\ttab\n",
+            "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor Dev <dev@example.com> 1700000060 +0000\ncommitter Dev <dev@example.com> 1700000060 +0000\ngpgsig -----BEGIN SSH SIGNATURE-----\n abc\n -----END SSH SIGNATURE-----\n\nsigned\n",
+            "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor  <> 5 +0000\ncommitter Dev <dev@example.com> 1700000060 +0000\nencoding ISO-8859-1\n\nm",
+        ]),
         "lfs_pointer" => text(&[
             "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n",
             "version https://git-lfs.github.com/spec/v1\next-0-foo sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 0\n",
