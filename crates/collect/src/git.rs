@@ -351,15 +351,15 @@ fn commit_evidence(
     let mut w = CanonicalWriter::with_capacity(448 + text.iter().map(|t| t.len()).sum::<usize>());
     w.begin_object().key("author");
     write_person(&mut w, &c.author);
-    w.key("commit").plain_str(id.as_bytes()).key("committer");
+    w.key("commit").plain_str(id).key("committer");
     write_person(&mut w, &c.committer);
     w.key("message").str(message).key("parents").begin_array();
     match &c.parents {
         Parents::Plain(p) => p.parents().for_each(|p| {
-            w.plain_str(p.as_bytes());
+            w.plain_str(p);
         }),
         Parents::Ids(ids) => ids.iter().for_each(|p| {
-            w.plain_str(p.to_hex().to_string().as_bytes());
+            w.plain_str(&p.to_hex().to_string());
         }),
     }
     w.end_array().key("repo").str(repo).key("signature_format");
@@ -372,7 +372,7 @@ fn commit_evidence(
         .key("signed")
         .bool(c.signature.is_some())
         .key("tree")
-        .plain_str(c.tree.as_bytes())
+        .plain_str(&c.tree)
         .end_object();
     let payload = w.finish().map_err(|e| refused(&e.reason))?;
     Ok(Evidence {

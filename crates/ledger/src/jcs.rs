@@ -309,14 +309,15 @@ impl CanonicalWriter {
         self
     }
 
-    /// Write a string made of ASCII letters and digits only (an object id in hex, say): copied as it is.
-    pub fn plain_str(&mut self, s: &[u8]) -> &mut Self {
-        if !s.iter().all(u8::is_ascii_alphanumeric) {
-            return self.str(&String::from_utf8_lossy(s));
+    /// Write a string expected to hold ASCII letters and digits only (an object id in hex, say): copied without
+    /// the escaping scan; any other string is written as [`str`](Self::str) writes it.
+    pub fn plain_str(&mut self, s: &str) -> &mut Self {
+        if !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return self.str(s);
         }
         self.value_start();
         self.out.push(b'"');
-        self.out.extend_from_slice(s);
+        self.out.extend_from_slice(s.as_bytes());
         self.out.push(b'"');
         self.value_end();
         self

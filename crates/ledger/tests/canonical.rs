@@ -445,12 +445,12 @@ fn the_writer_reports_misuse_instead_of_writing_bad_text() {
     let mut w = CanonicalWriter::default();
     w.begin_array()
         .display("tab\there \"q\"")
-        .plain_str(b"abc0")
-        .plain_str(b"a b")
+        .plain_str("abc0")
+        .plain_str("a \"b\"")
         .end_array();
     assert_eq!(
         w.finish().expect("valid").as_bytes(),
-        br#"["tab\there \"q\"","abc0","a b"]"#
+        br#"["tab\there \"q\"","abc0","a \"b\""]"#
     );
 }
 
