@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark: git collection by `assay collect --source git` vs `git log --all --format=…` on the same
 # generated repository (N commits, one tag every 100). ROUNDS rounds, each running `git log` and then a cold
-# collect into a fresh workspace (so both see the same machine load); prints every round's ratio and the ratio
-# of the medians (target ≤ 1.5), then the parts of a collect timed alone and an incremental re-run.
+# collect into a fresh workspace (so both see the same machine load; bench/git_collect_ab.sh does the rounds);
+# prints every round's ratio and the ratio of the medians (target ≤ 1.5), then the parts of a collect timed
+# alone and an incremental re-run.
 #   bench/lineage.sh            # N=100000, ROUNDS=5
 #   N=20000 ROUNDS=3 bench/lineage.sh
 set -euo pipefail
@@ -40,23 +41,16 @@ for i in range(1, n + 1):
 PY
 (cd "$REPO" && git fast-import --quiet < "$WORK/stream" && git gc -q)
 now() { date +%s.%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 printf 'commits: %s\n' "$N"
-: > "$WORK/gitlog"; : > "$WORK/collect"
-for round in $(seq "$ROUNDS"); do
-  t0=$(now); git -C "$REPO" log --all --format='%H %T %P %an %ae %at %cn %ce %ct %s' > /dev/null; t1=$(now)
-  GITLOG=$(echo "$t1 - $t0" | bc -l)
-  rm -rf "$WORK/ws" && mkdir -p "$WORK/ws"
-  (cd "$WORK/ws" && "$ASSAY" init -q --name "Bench" > /dev/null \
-    && printf '\n[source.git]\nrepos = ["%s"]\n' "$REPO" >> assay.toml)
-  t0=$(now); (cd "$WORK/ws" && "$ASSAY" collect -q --source git > /dev/null); t1=$(now)
-  COLLECT=$(echo "$t1 - $t0" | bc -l)
-  echo "$GITLOG" >> "$WORK/gitlog"; echo "$COLLECT" >> "$WORK/collect"
-  printf 'round %s (load %s): git log --all --format=… %.3f s, assay collect --source git (cold) %.3f s, ratio %.2f\n' \
-    "$round" "$(cut -d' ' -f1 /proc/loadavg)" "$GITLOG" "$COLLECT" "$(echo "$COLLECT / $GITLOG" | bc -l)"
-done
-GITLOG=$(median < "$WORK/gitlog"); COLLECT=$(median < "$WORK/collect")
-printf 'median: git log %.3f s, collect %.3f s, ratio %.2f (target ≤ 1.5)\n' "$GITLOG" "$COLLECT" "$(echo "$COLLECT / $GITLOG" | bc -l)"
+# The rounds: `git log` then a cold collect into a fresh workspace, alternating (bench/git_collect_ab.sh).
+ROUNDS="$ROUNDS" bench/git_collect_ab.sh "$REPO" "$ASSAY" | tee "$WORK/rounds"
+echo "(target: ratio ≤ 1.5)"
+GITLOG=$(sed -n 's/^median git log \([0-9.]*\) s$/\1/p' "$WORK/rounds")
+# An incremental re-run: collect once, then time a second collect that finds nothing new.
+mkdir -p "$WORK/ws"
+(cd "$WORK/ws" && "$ASSAY" init -q --name "Bench" > /dev/null \
+  && printf '\n[source.git]\nrepos = ["%s"]\n' "$REPO" >> assay.toml \
+  && "$ASSAY" collect -q --source git > /dev/null)
 t0=$(now); (cd "$WORK/ws" && "$ASSAY" collect -q --source git > /dev/null); t1=$(now)
 AGAIN=$(echo "$t1 - $t0" | bc -l)
 # The parts of the cold collect, each alone on a fresh ledger: reading git (nothing stored), storing (nothing read),

@@ -227,19 +227,7 @@ impl<'p> CommitReader<'p> {
         match found {
             Some(Kind::Commit) => Ok(buf.as_slice()),
             Some(kind) => Err(repo.err(format!("{id} is a {kind}, not a commit"))),
-            None => {
-                use gix::objs::Find as _;
-                let data = repo
-                    .repo
-                    .objects
-                    .try_find(&id, buf)
-                    .map_err(|e| repo.err(format!("object {id}: {e}")))?
-                    .ok_or_else(|| repo.err(format!("object {id}: not found")))?;
-                if data.kind != Kind::Commit {
-                    return Err(repo.err(format!("{id} is a {}, not a commit", data.kind)));
-                }
-                Ok(data.data)
-            }
+            None => repo.commit_bytes_in(id, buf),
         }
     }
 }
@@ -433,6 +421,16 @@ impl Repo {
 
     /// Decode a commit into `buf` (reused between calls, so a long walk does not allocate per object).
     pub fn commit_in(&self, id: ObjectId, buf: &mut Vec<u8>) -> Result<CommitInfo, CollectError> {
+        let data = self.commit_bytes_in(id, buf)?;
+        self.decode_commit(id, data)
+    }
+
+    /// The bytes of commit `id`, read through the object database into `buf`.
+    pub fn commit_bytes_in<'b>(
+        &self,
+        id: ObjectId,
+        buf: &'b mut Vec<u8>,
+    ) -> Result<&'b [u8], CollectError> {
         use gix::objs::Find as _;
         let data = self
             .repo
@@ -443,7 +441,7 @@ impl Repo {
         if data.kind != Kind::Commit {
             return Err(self.err(format!("{id} is a {}, not a commit", data.kind)));
         }
-        self.decode_commit(id, data.data)
+        Ok(data.data)
     }
 
     /// The repository's commit-graph file, when it has a usable one: the walk then reads parents and times

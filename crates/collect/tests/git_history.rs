@@ -157,6 +157,17 @@ fn configs(repo: &Path) -> Vec<(String, SourceConfig)> {
     configure(&tables, repo).expect("configure").0
 }
 
+/// A fresh ledger in `ws` (created) and the `[source.git]` config of `repo`.
+fn git_workspace(ws: &Path, repo: &Path) -> (Ledger, Vec<(String, SourceConfig)>) {
+    std::fs::create_dir_all(ws).expect("ws");
+    let ledger = Ledger::init(ws).expect("ledger");
+    let cfg = configs(repo)
+        .into_iter()
+        .filter(|(n, _)| n == "git")
+        .collect();
+    (ledger, cfg)
+}
+
 fn run_all(
     ledger: &mut Ledger,
     ws: &Path,
@@ -363,12 +374,7 @@ fn git_items_are_pinned_byte_for_byte() {
 }
 
 fn check_pinned(ws: &Path, repo: &Path, signed: &str) {
-    std::fs::create_dir_all(ws).expect("ws");
-    let mut ledger = Ledger::init(ws).expect("ledger");
-    let cfg: Vec<_> = configs(repo)
-        .into_iter()
-        .filter(|(n, _)| n == "git")
-        .collect();
+    let (mut ledger, cfg) = git_workspace(ws, repo);
     run_all(&mut ledger, ws, &cfg);
     let all = ledger.list(&ListFilter::default()).expect("list");
     let signed_item = all
@@ -437,12 +443,7 @@ fn several_batches_are_stored_in_commit_order() {
         "2025-01-01T10:00:00Z",
     );
     let ws = root.path().join("ws");
-    std::fs::create_dir_all(&ws).expect("ws");
-    let mut ledger = Ledger::init(&ws).expect("ledger");
-    let cfg: Vec<_> = configs(&repo)
-        .into_iter()
-        .filter(|(n, _)| n == "git")
-        .collect();
+    let (mut ledger, cfg) = git_workspace(&ws, &repo);
     let first = run_all(&mut ledger, &ws, &cfg);
     assert_eq!(first, vec![("git".to_owned(), N + 2, N + 2)]);
     let commits = items(&ledger, EvidenceKind::GitCommit);
@@ -560,12 +561,7 @@ fn incremental_runs_store_only_new_commits_whatever_the_commit_graph_holds() {
         "2025-01-02T00:00:00Z",
     );
     let ws = root.path().join("ws");
-    std::fs::create_dir_all(&ws).expect("ws");
-    let mut ledger = Ledger::init(&ws).expect("ledger");
-    let cfg: Vec<_> = configs(&repo)
-        .into_iter()
-        .filter(|(n, _)| n == "git")
-        .collect();
+    let (mut ledger, cfg) = git_workspace(&ws, &repo);
     // New commit items stored; the run must also have produced no more than those and the branch head.
     let new_commits = |ledger: &mut Ledger| {
         let before = items(ledger, EvidenceKind::GitCommit).len();
@@ -618,8 +614,7 @@ fn incremental_runs_store_only_new_commits_whatever_the_commit_graph_holds() {
 
     // One run over the final history stores the same commit items.
     let ws2 = root.path().join("ws2");
-    std::fs::create_dir_all(&ws2).expect("ws2");
-    let mut fresh = Ledger::init(&ws2).expect("ledger");
+    let (mut fresh, _) = git_workspace(&ws2, &repo);
     run_all(&mut fresh, &ws2, &cfg);
     assert_eq!(
         items(&fresh, EvidenceKind::GitCommit),

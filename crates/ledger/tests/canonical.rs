@@ -265,16 +265,25 @@ fn arb_large_number() -> impl Strategy<Value = Value> {
 }
 
 fn arb_json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
+    arb_tree(prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(|n| json!(n)),
         any::<f64>()
             .prop_filter("finite", |f| f.is_finite())
             .prop_map(|f| json!(f)),
-        "\\PC{0,8}|[\\x00-\\x1f\"\\\\\u{e000}-\u{ffff}\u{10000}-\u{10ffff}]{0,4}"
-            .prop_map(Value::String),
-    ];
+        arb_string(),
+    ])
+}
+
+/// Strings with what makes canonical JSON hard: controls, quotes, backslashes, characters either side of U+FFFF.
+fn arb_string() -> impl Strategy<Value = Value> {
+    "\\PC{0,8}|[\\x00-\\x1f\"\\\\\u{e000}-\u{ffff}\u{10000}-\u{10ffff}]{0,4}"
+        .prop_map(Value::String)
+}
+
+/// Arrays and objects of `leaf` values, member names chosen to collide in UTF-16 order.
+fn arb_tree(leaf: impl Strategy<Value = Value> + 'static) -> impl Strategy<Value = Value> {
     leaf.prop_recursive(4, 48, 6, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
@@ -370,26 +379,12 @@ fn write_through(w: &mut CanonicalWriter, v: &Value, sort: bool) {
 }
 
 fn arb_writable() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
+    arb_tree(prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         (-(1i64 << 53)..=(1i64 << 53)).prop_map(|n| json!(n)),
-        "\\PC{0,8}|[\\x00-\\x1f\"\\\\\u{e000}-\u{ffff}\u{10000}-\u{10ffff}]{0,4}"
-            .prop_map(Value::String),
-    ];
-    leaf.prop_recursive(4, 48, 6, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            prop::collection::vec(
-                (
-                    "[a-c\u{e000}\u{10000}\"\\\\]{0,3}".prop_map(String::from),
-                    inner
-                ),
-                0..6
-            )
-            .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
+        arb_string(),
+    ])
 }
 
 #[test]
